@@ -1,0 +1,99 @@
+"""Settings are read from the environment, so each case runs in a fresh process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 64 + "-a-long-random-production-secret",
+    "ALLOWED_HOSTS": "haven.example.org",
+    "SECURE_SSL_REDIRECT": "1",
+}
+
+
+def run(args, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", **env_overrides)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def database_settings(**env):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "db = settings.DATABASES['default']; "
+        "print(json.dumps({'engine': db['ENGINE'], 'name': str(db['NAME']), "
+        "'options': db.get('OPTIONS', {})}))"
+    )
+    result = run(["-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_without_database_url_haven_uses_a_serialised_sqlite_file():
+    db = database_settings(DEBUG="1")
+
+    assert db["engine"] == "django.db.backends.sqlite3"
+    assert db["name"].endswith("db.sqlite3")
+    assert db["options"]["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in db["options"]["init_command"]
+    assert db["options"]["timeout"] > 0
+
+
+def test_database_url_selects_postgresql():
+    db = database_settings(
+        DEBUG="1", DATABASE_URL="postgres://haven@db.internal:5432/haven"
+    )
+
+    assert db["engine"] == "django.db.backends.postgresql"
+    assert db["name"] == "haven"
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = run(["manage.py", "check"], DEBUG="0", SECRET_KEY="")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_variables():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_email_backend_can_be_overridden_from_the_environment():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.EMAIL_BACKEND)"
+    )
+    chosen = run(
+        ["-c", code], DEBUG="1", EMAIL_BACKEND="anymail.backends.test.EmailBackend"
+    )
+    esp = run(["-c", code], DEBUG="1", ANYMAIL_ESP="postmark")
+
+    assert chosen.stdout.strip() == "anymail.backends.test.EmailBackend"
+    assert esp.stdout.strip() == "anymail.backends.postmark.EmailBackend"
+
+
+def test_redis_url_switches_the_job_queue_to_redis():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "q = settings.Q_CLUSTER; print(json.dumps(q))"
+    )
+    orm = json.loads(run(["-c", code], DEBUG="1").stdout)
+    redis = json.loads(
+        run(["-c", code], DEBUG="1", REDIS_URL="redis://127.0.0.1:6379/0").stdout
+    )
+
+    assert orm["orm"] == "default" and "redis" not in orm
+    assert redis["redis"] == "redis://127.0.0.1:6379/0" and "orm" not in redis
+    assert orm["timeout"] < orm["retry"] and orm["max_attempts"] > 0
