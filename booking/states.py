@@ -1,0 +1,31 @@
+"""The booking states (DESIGN §2) and the groups of them the rules talk about."""
+
+from django.db import models
+
+
+class BookingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft (email not verified)"
+    PENDING = "pending", "Pending approval"
+    APPROVED = "approved", "Approved (awaiting payment)"
+    PAYMENT_PENDING = "payment_pending", "Payment in progress"
+    CONFIRMED = "confirmed", "Confirmed"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Rejected"
+
+
+S = BookingStatus
+
+# A slot-holding booking keeps its time for itself: no other booking may overlap it.
+# The same states make a booking "active" for the one-active-booking-per-email rule.
+SLOT_HOLDING = (S.PENDING, S.APPROVED, S.PAYMENT_PENDING, S.CONFIRMED)
+ACTIVE = SLOT_HOLDING
+# Open bookings can still be cancelled.
+OPEN = (S.DRAFT, *SLOT_HOLDING)
+FINAL = (S.COMPLETED, S.CANCELLED, S.REJECTED)
+
+
+class BookingSource(models.TextChoices):
+    CLIENT = "client", "Client (public site)"
+    ADMIN = "admin", "Admin"
+    API = "api", "API"
