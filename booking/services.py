@@ -6,7 +6,7 @@ the audit log and queues side effects with `transaction.on_commit`. A refused
 action raises a `BookingError` and leaves the database as it was."""
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from booking import notifications, tokens
+from booking import availability, notifications, tokens
 from booking.errors import (
     ActiveBookingExists,
     InvalidBookingData,
@@ -33,7 +33,7 @@ from booking.models import (
     Service,
     validate_time_zone,
 )
-from booking.states import SLOT_HOLDING, BookingSource, BookingStatus
+from booking.states import OPEN, SLOT_HOLDING, BookingSource, BookingStatus
 
 S = BookingStatus
 Purpose = BookingToken.Purpose
@@ -89,7 +89,7 @@ def create_draft(
             intake=intake or {},
             consent_at=timezone.now(),
         )
-        _ensure_slot_free(booking)
+        _ensure_bookable(booking)
         _insert(booking)
         _log(booking, "booking.create", actor=None, to_state=S.DRAFT)
         token = tokens.issue_token(booking=booking, purpose=Purpose.VERIFY)
@@ -109,11 +109,15 @@ def create_admin_booking(
     client_phone: str = "",
     client_notes: str = "",
     intake: dict | None = None,
+    override_reason: str = "",
 ) -> Booking:
     """A booking taken by phone: no email verification. It starts APPROVED when the
-    actor may approve bookings (or the service needs no approval), else PENDING."""
+    actor may approve bookings (or the service needs no approval), else PENDING.
+    With `override_reason`, a booking admin may book outside working hours, notice
+    or window (never over another booking); the reason is logged."""
     if not actor.has_perm("booking.add_booking"):
         raise NotPermitted("You do not have permission to create bookings.")
+    override_reason = _override_reason(actor, override_reason)
     approved = actor.has_perm("booking.approve_booking") or not (
         service.requires_approval
     )
@@ -136,9 +140,15 @@ def create_admin_booking(
             verified_at=timezone.now(),
             approved_at=timezone.now() if approved else None,
         )
-        _ensure_slot_free(booking)
+        _ensure_bookable(booking, override_reason=override_reason)
         _insert(booking)
-        _log(booking, "booking.create", actor=actor, to_state=status)
+        _log(
+            booking,
+            "booking.create",
+            actor=actor,
+            to_state=status,
+            data=_override_data(override_reason),
+        )
         if approved:
             _after_approval(booking)
         else:
@@ -194,7 +204,7 @@ def _aware_utc(moment: datetime) -> datetime:
         raise InvalidBookingData(
             "A booking time must carry its time zone; naive times are ambiguous."
         )
-    return moment.astimezone(timezone.UTC)
+    return moment.astimezone(UTC)
 
 
 def _insert(booking: Booking) -> None:
@@ -246,7 +256,14 @@ def verify_email(*, token: str) -> Booking:
     draft = tokens.consume_token(token, purpose=Purpose.VERIFY)
     booking = _locked(draft, lock_consultant=True)
     _check(booking, "verify_email", actor=None)
-    _ensure_slot_free(booking)
+    if booking.start <= timezone.now():
+        raise InvalidTransition(
+            f"The time of booking {booking.reference} has already passed. Please "
+            "choose a new time."
+        )
+    # Notice and window are judged as when the client asked; hours, time off and
+    # other bookings as they are now.
+    _ensure_bookable(booking, now=booking.created_at)
     _transition(booking, "verify_email", actor=None, fields=["verified_at"])
     if booking.service.requires_approval:
         notifications.queue(booking, "received")
@@ -258,16 +275,27 @@ def verify_email(*, token: str) -> Booking:
 
 
 @transaction.atomic
-def approve(*, booking: Booking, actor, start: datetime | None = None) -> Booking:
-    """A booking admin accepts the request, optionally moving it to another start."""
+def approve(
+    *,
+    booking: Booking,
+    actor,
+    start: datetime | None = None,
+    override_reason: str = "",
+) -> Booking:
+    """A booking admin accepts the request, optionally moving it to another start
+    (which must be free, unless `override_reason` says why not to check hours)."""
     booking = _locked(booking, lock_consultant=True)
     _check(booking, "approve", actor=actor)
+    override_reason = _override_reason(actor, override_reason)
     moved_from = None
     if start is not None and _aware_utc(start) != booking.start:
         moved_from = booking.start
         _move(booking, start)
-    _ensure_slot_free(booking)
+        _ensure_bookable(booking, override_reason=override_reason)
+    else:
+        _ensure_slot_free(booking)
     extra = {"moved_from": moved_from.isoformat()} if moved_from else {}
+    extra.update(_override_data(override_reason))
     _transition(
         booking,
         "approve",
@@ -282,10 +310,23 @@ def approve(*, booking: Booking, actor, start: datetime | None = None) -> Bookin
 def _after_approval(booking: Booking) -> None:
     """A free session needs no payment: confirm it straight away."""
     if booking.amount == 0:
-        _transition(booking, "confirm_free", actor=None, fields=["confirmed_at"])
-        notifications.queue(booking, "confirmed")
+        _confirm_free(booking)
     else:
         notifications.queue(booking, "approved")
+
+
+@transaction.atomic
+def confirm_free(*, booking: Booking) -> Booking:
+    """Confirm an approved session that costs nothing (normally done on approval)."""
+    booking = _locked(booking)
+    _check(booking, "confirm_free", actor=None)
+    _confirm_free(booking)
+    return booking
+
+
+def _confirm_free(booking: Booking) -> None:
+    _transition(booking, "confirm_free", actor=None, fields=["confirmed_at"])
+    notifications.queue(booking, "confirmed")
 
 
 @transaction.atomic
@@ -335,10 +376,16 @@ def complete(*, booking: Booking, actor) -> Booking:
 
 @transaction.atomic
 def reschedule(
-    *, booking: Booking, start: datetime, actor=None, reason: str = ""
+    *,
+    booking: Booking,
+    start: datetime,
+    actor=None,
+    reason: str = "",
+    override_reason: str = "",
 ) -> Booking:
-    """Move a slot-holding booking to another start, by the client through their
-    link (`actor=None`) or by a booking admin. The state does not change."""
+    """Move a slot-holding booking to another free start, by the client through
+    their link (`actor=None`) or by a booking admin (who may override hours with
+    `override_reason`). The state does not change."""
     booking = _locked(booking, lock_consultant=True)
     movable = (S.PENDING, S.APPROVED, S.CONFIRMED)
     if booking.status not in movable:
@@ -348,11 +395,18 @@ def reschedule(
         )
     if actor is not None and not actor.has_perm("booking.reschedule_booking"):
         raise NotPermitted("You do not have permission to reschedule bookings.")
+    if actor is None and booking.start - timezone.now() < _client_cutoff():
+        raise InvalidTransition(
+            f"Booking {booking.reference} starts in less than "
+            f"{settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS} hours, so it can no longer "
+            "be moved online. Please contact the practice."
+        )
+    override_reason = _override_reason(actor, override_reason)
     moved_from = booking.start
     _move(booking, start)
     if booking.start == moved_from:
         raise InvalidBookingData("The booking already starts at that time.")
-    _ensure_slot_free(booking)
+    _ensure_bookable(booking, override_reason=override_reason)
     _save(booking, ["start", "end", "slot_key"])
     _log(
         booking,
@@ -428,6 +482,25 @@ def record_offline_payment(
     )
     notifications.queue(booking, "confirmed")
     return booking
+
+
+def send_manage_links(*, email: str) -> int:
+    """Email a link to each open or recent booking of this address; returns how many
+    were sent. Callers answer the same whatever the count, so nobody learns from
+    them whether an address has bookings."""
+    recent = timezone.now() - timedelta(days=90)
+    bookings = Booking.objects.filter(client_email__iexact=email.strip()).filter(
+        Q(status__in=OPEN) | Q(status=S.COMPLETED, end__gte=recent)
+    )
+    with transaction.atomic():
+        for booking in bookings[:5]:
+            token = tokens.issue_token(booking=booking, purpose=Purpose.MANAGE)
+            notifications.queue(booking, "manage_link", token=token)
+    return min(bookings.count(), 5)
+
+
+def _client_cutoff() -> timedelta:
+    return timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
 
 
 # --- shared steps ---------------------------------------------------------------
@@ -532,6 +605,31 @@ def _slot_key(booking: Booking) -> str:
     if booking.service.is_group:
         return f"group:{booking.service_id}:{booking.start.isoformat()}"
     return f"own:{secrets.token_hex(8)}"
+
+
+def _ensure_bookable(
+    booking: Booking, *, override_reason: str = "", now: datetime | None = None
+) -> None:
+    """The start must be a free slot of the consultant's hours (unless a booking
+    admin overrides that with a reason), and never overlap another booking."""
+    if not override_reason:
+        availability.ensure_bookable(booking=booking, now=now)
+    _ensure_slot_free(booking)
+
+
+def _override_reason(actor, reason: str) -> str:
+    reason = (reason or "").strip()
+    if reason and not (actor and actor.has_perm("booking.override_availability")):
+        raise NotPermitted(
+            "You do not have permission to book outside the consultant's hours."
+        )
+    if len(reason) > 2000:
+        raise InvalidBookingData("Please keep the reason under 2,000 characters.")
+    return reason
+
+
+def _override_data(reason: str) -> dict:
+    return {"availability_override": reason} if reason else {}
 
 
 def _ensure_slot_free(booking: Booking) -> None:

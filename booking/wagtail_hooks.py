@@ -1,6 +1,8 @@
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
+import booking.availability_admin  # noqa: F401  (registers its hooks)
+from booking import outbox_admin  # noqa: F401  (registers its hooks)
 from booking.states import BookingStatus
 
 ACTIONS = {
@@ -26,18 +28,26 @@ def _state(value) -> str:
     return BookingStatus(value).label if value else "new"
 
 
+class BookingLogFormatter(LogFormatter):
+    """History lines such as “Approved (Pending approval → Approved …)”, with the
+    reason as the comment."""
+
+    def format_message(self, log_entry):
+        data = log_entry.data
+        if not data.get("from"):
+            return self.message
+        return f"{self.message} ({_state(data['from'])} → {_state(data.get('to'))})"
+
+    def format_comment(self, log_entry):
+        return log_entry.data.get("reason", "")
+
+
 @hooks.register("register_log_actions")
 def register_booking_log_actions(actions):
     for action, (label, message) in ACTIONS.items():
-
-        @actions.register_action(action)
-        class BookingActionFormatter(LogFormatter):
-            def format_message(self, log_entry, message=message):
-                data = log_entry.data
-                moves = f" ({_state(data.get('from'))} → {_state(data.get('to'))})"
-                return message + (moves if data.get("from") else "")
-
-            def format_comment(self, log_entry):
-                return log_entry.data.get("reason", "")
-
-        BookingActionFormatter.label = label
+        formatter = type(
+            "BookingLogFormatter",
+            (BookingLogFormatter,),
+            {"label": label, "message": message},
+        )
+        actions.register_action(action)(formatter)

@@ -1,7 +1,7 @@
 """Factories for the whole suite: build only what a test needs."""
 
 import itertools
-from datetime import timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import factory
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from booking import services
+from booking import availability, services
 from booking.models import Consultant, Service
 
 
@@ -36,12 +36,27 @@ def user_with_perms(*codenames: str, **fields):
 
 
 class ConsultantFactory(factory.django.DjangoModelFactory):
+    """A consultant who works every day 06:00–22:00 local time, so that tests about
+    something else can book freely; `open_hours=False` gives one with no hours."""
+
     class Meta:
         model = Consultant
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Consultant {n}")
     email = factory.Sequence(lambda n: f"consultant{n}@haven.test")
     time_zone = "Europe/Berlin"
+
+    @factory.post_generation
+    def open_hours(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            availability.add_working_hours(
+                consultant=self,
+                weekdays=range(7),
+                start_time=time(6),
+                end_time=time(22),
+                starts_on=date(2020, 1, 1),
+            )
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):
@@ -92,3 +107,57 @@ def make_draft(*, consultant=None, service=None, start=None, **client):
         start=start or next_monday_at(9),
         **fields,
     )
+
+
+def build_site():
+    """A published home page with an empty consultant index and article index, as
+    the default site; returns (home, consultant index, article index)."""
+    from wagtail.models import Page, Site
+
+    from cms.models import ArticleIndexPage, ConsultantIndexPage, HomePage
+
+    Site.objects.all().delete()
+    Page.objects.filter(depth__gt=1).delete()  # Wagtail's welcome page
+    root = Page.get_first_root_node() or _wagtail_root()
+    home = root.add_child(instance=HomePage(title="Home", slug="home", hero_title="Hi"))
+    Site.objects.create(hostname="localhost", root_page=home, is_default_site=True)
+    team = home.add_child(
+        instance=ConsultantIndexPage(title="Team", slug="team", show_in_menus=True)
+    )
+    journal = home.add_child(instance=ArticleIndexPage(title="Journal", slug="journal"))
+    return home, team, journal
+
+
+def publish_consultant_page(
+    team, name, *, languages="English", tags=(), mode="online", consultant=None
+):
+    """A live profile page for a new (or the given) consultant offering a service."""
+    from cms.models import ConsultantPage
+
+    if consultant is None:
+        consultant = ConsultantFactory(name=name)
+        ServiceFactory(consultants=[consultant], mode=mode)
+    page = ConsultantPage(
+        title=name,
+        consultant=consultant,
+        role="Counsellor",
+        summary=f"{name} helps.",
+        bio="<p>Bio</p>",
+        languages=languages,
+    )
+    team.add_child(instance=page)
+    page.specialisations.add(*tags)
+    page.save_revision().publish()
+    return page
+
+
+def _wagtail_root():
+    """Wagtail's migrations make the root page and default locale; a transactional
+    test's flush removes them, so make them again when they are gone."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    locale, _ = Locale.objects.get_or_create(language_code=code)
+    return Page.add_root(instance=Page(title="Root", slug="root", locale=locale))

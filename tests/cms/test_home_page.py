@@ -40,3 +40,13 @@ def test_unknown_url_gets_the_friendly_404(client, demo_site):
 
     assert response.status_code == 404
     assert "We couldn't find that page" in response.content.decode()
+
+
+def test_demo_data_has_bookings_in_every_state(demo_site):
+    from booking.models import Booking, Consultant
+    from booking.states import BookingStatus
+
+    states = set(Booking.objects.values_list("status", flat=True))
+
+    assert states == set(BookingStatus.values)
+    assert Consultant.objects.count() == 4

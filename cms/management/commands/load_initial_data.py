@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
+from booking.demo import load_demo_bookings
+from cms.demo import load_demo_content
 from cms.models import HomePage
 
 FIXTURES_DIR = Path(settings.BASE_DIR) / "fixtures"
@@ -39,7 +41,10 @@ class Command(BaseCommand):
 
     def load_domain_demo_data(self):
         """Records whose dates must be relative to today (bookings, availability)
-        are built by code; later features add theirs here."""
+        are built by code, through the booking services; so are the pages that
+        point at them."""
+        consultants = load_demo_bookings()
+        load_demo_content(consultants)
 
     def copy_media(self):
         source = FIXTURES_DIR / "media"
