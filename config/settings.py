@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "booking",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
@@ -185,6 +186,14 @@ WAGTAIL_I18N_ENABLED = False
 
 # Booking
 BOOKING_REFERENCE_PREFIX = env("BOOKING_REFERENCE_PREFIX", "MS")
+# Slots start every this many minutes from the start of each block of working hours.
+BOOKING_SLOT_GRID_MINUTES = int(env("BOOKING_SLOT_GRID_MINUTES", "30"))
+# Clients may move their booking online until this many hours before it starts.
+BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = int(
+    env("BOOKING_CLIENT_CHANGE_CUTOFF_HOURS", "24")
+)
+# Behind a proxy that sets X-Forwarded-For, rate limits use its first hop.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
 
 # Email: an ESP through django-anymail when ANYMAIL_ESP is set, SMTP when EMAIL_HOST
 # is set, the console otherwise. EMAIL_BACKEND, when set, wins over all three.
@@ -231,15 +240,15 @@ Q_CLUSTER = {
     **({"redis": REDIS_URL} if REDIS_URL else {"orm": "default"}),
 }
 
+_CACHE = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+)
+# Wagtail looks image renditions up in the "renditions" cache before the database.
 CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    "default": _CACHE,
+    "renditions": {**_CACHE, "KEY_PREFIX": "renditions", "TIMEOUT": 7 * 24 * 3600},
 }
 
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
@@ -278,3 +287,33 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Email outbox and jobs
+# Emails are rows first (booking.OutboxEmail) and sent by django-q2 tasks; see the
+# README's "Email and jobs". Who gets "a new booking awaits approval": these
+# addresses, or else every active user who may approve bookings.
+BOOKING_STAFF_EMAILS = env_list("BOOKING_STAFF_EMAILS")
+BOOKING_PRACTICE_NAME = env("BOOKING_PRACTICE_NAME", WAGTAIL_SITE_NAME)
+BOOKING_PRACTICE_ADDRESS = env("BOOKING_PRACTICE_ADDRESS")
+BOOKING_EMAIL_ACCENT = env("BOOKING_EMAIL_ACCENT", "#2f6b5f")
+BOOKING_PAYMENT_INSTRUCTIONS = env(
+    "BOOKING_PAYMENT_INSTRUCTIONS",
+    "Please pay by bank transfer, quoting your booking reference; the practice will "
+    "send you its bank details on request.",
+)
+# Unverified drafts and approved-but-unpaid bookings are cancelled after these.
+BOOKING_DRAFT_EXPIRY_HOURS = int(env("BOOKING_DRAFT_EXPIRY_HOURS", "24"))
+BOOKING_PAYMENT_WINDOW_HOURS = int(env("BOOKING_PAYMENT_WINDOW_HOURS", "48"))
+# Online sessions without a consultant's own room get a random room here.
+BOOKING_MEETING_BASE_URL = env("BOOKING_MEETING_BASE_URL", "https://meet.jit.si/")
+# A sender holds an email this long; a worker that dies mid-send frees it after
+# that. Longer than the q2 timeout, so a slow sender is never joined by a second.
+OUTBOX_CLAIM_SECONDS = Q_CLUSTER["timeout"] + 30
+OUTBOX_RETRY_DELAY_SECONDS = int(env("OUTBOX_RETRY_DELAY_SECONDS", "60"))
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
+# SMTP and ESP calls give up well before the q2 timeout.
+EMAIL_TIMEOUT = 30
+ANYMAIL.setdefault("REQUESTS_TIMEOUT", 30)
+# Without ANYMAIL_WEBHOOK_SECRET anymail's tracking webhook would accept anyone's
+# events; an unknowable secret makes it refuse them all instead.
+ANYMAIL.setdefault("WEBHOOK_SECRET", f"unset:{os.urandom(24).hex()}")

@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.db import connection
 
 
@@ -9,6 +10,27 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+):
+    """On SQLite the test database is a file rather than memory, so that a real
+    django-q2 cluster in another process (tests/booking/test_outbox_faults.py)
+    sees the same data. A fresh directory per run keeps parallel runs apart."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(path)
+
+
+@pytest.fixture(autouse=True)
+def jobs_run_inline(monkeypatch):
+    """django-q2 tasks run in the test's own process, at once (django-q2 reads its
+    sync setting once, at import, hence the patch). Tests with a real cluster
+    patch it back."""
+    monkeypatch.setattr("django_q.conf.Conf.SYNC", True)
 
 
 @pytest.fixture
@@ -30,3 +52,9 @@ def plain_static_files(settings):
         },
     }
     settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(autouse=True)
+def uploaded_files_in_a_temporary_folder(settings, tmp_path):
+    """Images and exports written by tests never land in the working tree."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")

@@ -1,0 +1,68 @@
+"""django-q2 entry points. They are thin: they take ids (or nothing) and call the
+booking domain. Migration 0004_job_schedules creates the schedules that run the
+periodic ones; a task's return value shows in the admin's task lists."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from booking import notifications, services
+from booking.models import Booking
+from booking.states import BookingStatus
+
+# At most this many bookings expire per run; the next run takes the rest.
+BATCH = 500
+
+
+def send_email(email_id: int) -> str:
+    return notifications.send(email_id)
+
+
+def retry_emails() -> int:
+    """Every minute: hand emails that are still unsent to new send tasks."""
+    return notifications.retry_unsent()
+
+
+def send_reminders() -> int:
+    """Every 5 minutes: the 24-hour and 30-minute reminders now due."""
+    return notifications.queue_due_reminders()
+
+
+def notify_sessions_to_complete() -> int:
+    """Every hour: ask for ended sessions to be marked completed."""
+    return notifications.queue_session_ended_notices()
+
+
+def expire_stale_bookings() -> int:
+    """Every 15 minutes: cancel drafts whose email was not verified in time, and
+    approved bookings left unpaid past the payment window. Returns how many."""
+    now = timezone.now()
+    draft_hours = settings.BOOKING_DRAFT_EXPIRY_HOURS
+    payment_hours = settings.BOOKING_PAYMENT_WINDOW_HOURS
+    drafts = Booking.objects.filter(
+        status=BookingStatus.DRAFT, created_at__lt=now - timedelta(hours=draft_hours)
+    )
+    unpaid = Booking.objects.filter(
+        status=BookingStatus.APPROVED,
+        approved_at__lt=now - timedelta(hours=payment_hours),
+    )
+    return _expire(
+        drafts, f"The email address was not verified within {draft_hours} hours."
+    ) + _expire(
+        unpaid, f"The booking was not paid within {payment_hours} hours of approval."
+    )
+
+
+def _expire(stale, reason: str) -> int:
+    """Cancel each booking that is still stale once locked: one verified or paid
+    in the meantime is left alone."""
+    expired = 0
+    for pk in stale.order_by("pk").values_list("pk", flat=True)[:BATCH]:
+        with transaction.atomic():
+            booking = stale.select_for_update().filter(pk=pk).first()
+            if booking is not None:
+                services.cancel(booking=booking, reason=reason)
+                expired += 1
+    return expired

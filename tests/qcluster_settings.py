@@ -1,0 +1,33 @@
+"""Settings for the django-q2 cluster that tests/booking/test_outbox_faults.py
+starts in another process: the test's own database and broker (from the
+environment), short timeouts, and the fake provider of tests/fake_esp.py."""
+
+import json
+import os
+
+from config.settings import *  # noqa: F403
+
+DATABASES = {"default": json.loads(os.environ["FAULT_TEST_DATABASE"])}
+Q_CLUSTER = {
+    "name": os.environ["FAULT_TEST_CLUSTER"],
+    "workers": 2,
+    "timeout": 3,
+    "retry": 5,
+    "max_attempts": 5,
+    "queue_limit": 20,
+    "bulk": 1,
+    "poll": 0.05,
+    "guard_cycle": 0.2,
+    # The test runs the sweeps itself, at the pace it needs.
+    "scheduler": False,
+    "log_level": "INFO",
+    **(
+        {"redis": os.environ["FAULT_TEST_REDIS"]}
+        if os.environ.get("FAULT_TEST_REDIS")
+        else {"orm": "default"}
+    ),
+}
+EMAIL_BACKEND = "tests.fake_esp.EmailBackend"
+OUTBOX_CLAIM_SECONDS = 4
+OUTBOX_RETRY_DELAY_SECONDS = 0.1
+OUTBOX_MAX_ATTEMPTS = 100
