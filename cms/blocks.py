@@ -2,6 +2,13 @@ from wagtail import blocks
 from wagtail.images.blocks import ImageBlock
 
 
+class HeadingBlock(blocks.CharBlock):
+    class Meta:
+        icon = "title"
+        form_classname = "title"
+        template = "cms/blocks/heading.html"
+
+
 class CallToActionBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=120)
     link = blocks.PageChooserBlock()
@@ -14,7 +21,7 @@ class CallToActionBlock(blocks.StructBlock):
 class BodyBlock(blocks.StreamBlock):
     """The blocks editors compose pages from; kept small on purpose."""
 
-    heading = blocks.CharBlock(form_classname="title", icon="title", max_length=120)
+    heading = HeadingBlock(max_length=120)
     paragraph = blocks.RichTextBlock(
         features=["bold", "italic", "link", "ol", "ul", "h3", "h4"]
     )

@@ -1,14 +1,34 @@
+"""Haven's public content: the home page, consultant profiles, wellness articles and
+plain pages, with strict parent/child rules (bakerydemo's pattern)."""
+
+import re
+from datetime import date, timedelta
+
 from django.db import models
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import StreamField
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from booking import availability
+from booking.models import Consultant, Service
 from cms.blocks import BodyBlock
+
+WORDS_PER_MINUTE = 200
 
 
 class HomePage(Page):
-    """The practice's front door: a calm hero and a free-form body."""
+    """The practice's front door: a calm hero, a few consultants, recent articles."""
 
     hero_title = models.CharField(max_length=120)
     hero_text = models.TextField(max_length=500, blank=True)
@@ -25,7 +45,387 @@ class HomePage(Page):
     ]
 
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "cms.ConsultantIndexPage",
+        "cms.ArticleIndexPage",
+        "cms.StandardPage",
+    ]
     max_count = 1
 
     class Meta:
         verbose_name = "home page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["featured_consultants"] = (
+            ConsultantPage.objects.live()
+            .public()
+            .select_related("photo", "consultant")
+            .order_by("path")[:3]
+        )
+        context["latest_articles"] = (
+            ArticlePage.objects.live()
+            .public()
+            .select_related("hero_image")
+            .order_by("-date", "-pk")[:3]
+        )
+        return context
+
+
+class ConsultantIndexPage(Page):
+    """All consultants, filterable by specialisation, mode, language and search."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ConsultantPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "consultant index page"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        filters = ConsultantFilters.from_request(request)
+        context["filters"] = filters
+        context["consultants"] = filters.apply(
+            ConsultantPage.objects.live().public().child_of(self)
+        )
+        context["specialisations"] = ConsultantSpecialisation.tags_in_use()
+        context["modes"] = Service.Mode.choices
+        return context
+
+
+class ConsultantFilters:
+    """The listing's query-string filters, read once and applied to a queryset."""
+
+    def __init__(self, *, specialisation="", mode="", language="", query=""):
+        self.specialisation = specialisation
+        self.mode = mode if mode in Service.Mode.values else ""
+        self.language = language
+        self.query = query
+
+    @classmethod
+    def from_request(cls, request):
+        get = request.GET
+        return cls(
+            specialisation=get.get("specialisation", "")[:60],
+            mode=get.get("mode", ""),
+            language=get.get("language", "")[:40].strip(),
+            query=get.get("q", "")[:100].strip(),
+        )
+
+    @property
+    def active(self) -> bool:
+        return any((self.specialisation, self.mode, self.language, self.query))
+
+    def apply(self, pages):
+        pages = pages.select_related("photo", "consultant")
+        if self.specialisation:
+            pages = pages.filter(specialisations__slug=self.specialisation)
+        if self.mode:
+            pages = pages.filter(
+                consultant__services__mode=self.mode,
+                consultant__services__is_active=True,
+            )
+        if self.language:
+            pages = pages.filter(languages__icontains=self.language)
+        pages = pages.distinct().order_by("title")
+        if self.query:
+            return pages.search(self.query, order_by_relevance=False)
+        return pages
+
+
+class ConsultantSpecialisation(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.ConsultantPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    @classmethod
+    def tags_in_use(cls):
+        return Tag.objects.filter(
+            cms_consultantspecialisation_items__isnull=False
+        ).distinct()
+
+
+class ConsultantPage(Page):
+    """A consultant's public profile. `consultant` is the bookable person in the
+    booking domain; the page adds what clients read before choosing."""
+
+    consultant = models.ForeignKey(
+        Consultant,
+        on_delete=models.PROTECT,
+        related_name="profile_pages",
+        help_text="The bookable consultant this profile belongs to.",
+    )
+    photo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    role = models.CharField(max_length=120, help_text="e.g. Counsellor, MBACP")
+    summary = models.TextField(max_length=300, help_text="Two lines for listings.")
+    bio = RichTextField(features=["bold", "italic", "link", "ul", "ol", "h3"])
+    qualifications = models.TextField(
+        blank=True, help_text="One qualification or membership per line."
+    )
+    languages = models.CharField(
+        max_length=200,
+        default="English",
+        help_text="Comma-separated, e.g. English, German",
+    )
+    specialisations = ClusterTaggableManager(
+        through=ConsultantSpecialisation, blank=True
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("consultant"),
+        MultiFieldPanel(
+            [FieldPanel("role"), FieldPanel("photo"), FieldPanel("summary")],
+            heading="Listing",
+        ),
+        FieldPanel("bio"),
+        FieldPanel("qualifications"),
+        FieldPanel("languages"),
+        FieldPanel("specialisations"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("summary"),
+        index.SearchField("bio"),
+        index.SearchField("role"),
+        index.FilterField("languages"),
+    ]
+    parent_page_types = ["cms.ConsultantIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "consultant page"
+
+    @property
+    def language_list(self) -> list[str]:
+        return [part.strip() for part in self.languages.split(",") if part.strip()]
+
+    @property
+    def qualification_list(self) -> list[str]:
+        return [
+            line.strip() for line in self.qualifications.splitlines() if line.strip()
+        ]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        services = list(self.consultant.services.filter(is_active=True))
+        context["services"] = services
+        context["next_slots"] = self.next_free_slots(services)
+        return context
+
+    def next_free_slots(self, services, *, count=4, days=14):
+        """The soonest free starts of the consultant's first one-to-one service."""
+        service = next((s for s in services if not s.is_group), None)
+        if service is None:
+            return []
+        now = timezone.now()
+        slots = availability.free_slots(
+            consultant=self.consultant,
+            service=service,
+            start=now,
+            end=now + timedelta(days=days),
+        )
+        return [(service, slot) for slot in slots[:count]]
+
+
+class ArticleIndexPage(RoutablePageMixin, Page):
+    """Wellness articles, newest first, filterable by tag, with an RSS feed."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ArticlePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "article index page"
+
+    def articles(self):
+        return (
+            ArticlePage.objects.live()
+            .public()
+            .child_of(self)
+            .select_related("hero_image", "author")
+            .order_by("-date", "-pk")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        articles = self.articles()
+        tag = request.GET.get("tag", "")[:60]
+        if tag:
+            articles = articles.filter(tags__slug=tag)
+        context["articles"] = articles
+        context["tag"] = tag
+        return context
+
+    @path("feed/", name="feed")
+    def feed(self, request):
+        feed = Rss201rev2Feed(
+            title=f"{self.title} · Haven",
+            link=self.full_url,
+            description=strip_tags(self.intro) or "Wellness articles",
+            language="en",
+        )
+        for article in self.articles()[:20]:
+            feed.add_item(
+                title=article.title,
+                link=article.full_url,
+                description=article.intro,
+                pubdate=article.first_published_at,
+                unique_id=article.full_url,
+            )
+        response = HttpResponse(content_type="application/rss+xml; charset=utf-8")
+        feed.write(response, "utf-8")
+        return response
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticlePage(Page):
+    """A wellness article written by one of the practice's consultants."""
+
+    date = models.DateField("published on", default=date.today)
+    intro = models.TextField(max_length=400)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(BodyBlock())
+    author = models.ForeignKey(
+        ConsultantPage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("date"), FieldPanel("author"), FieldPanel("tags")],
+            heading="About this article",
+        ),
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+    parent_page_types = ["cms.ArticleIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "article"
+
+    @cached_property
+    def reading_minutes(self) -> int:
+        text = " ".join(
+            strip_tags(str(block.render()))
+            for block in self.body
+            if block.block_type != "image"
+        )
+        words = len(re.findall(r"\w+", f"{self.intro} {text}"))
+        return max(1, round(words / WORDS_PER_MINUTE))
+
+    def related_articles(self, limit: int = 3):
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        return (
+            ArticlePage.objects.live()
+            .public()
+            .filter(tags__in=tag_ids)
+            .exclude(pk=self.pk)
+            .distinct()
+            .order_by("-date")[:limit]
+        )
+
+
+class StandardPage(Page):
+    """About, privacy policy, terms: a title and a body."""
+
+    intro = models.TextField(max_length=400, blank=True)
+    body = StreamField(BodyBlock(), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types = ["cms.StandardPage"]
+
+    class Meta:
+        verbose_name = "standard page"
+
+
+@register_setting(icon="cog")
+class PracticeSettings(BaseSiteSetting):
+    """What the practice says about itself on every page and in emails."""
+
+    # Every public page renders the footer's privacy link: fetch it with the row.
+    select_related = ["privacy_policy_page", "logo"]
+
+    practice_name = models.CharField(max_length=120, default="Haven")
+    tagline = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    address = models.TextField(blank=True)
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancellation_policy = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ul"],
+        help_text="Shown when clients book and cancel.",
+    )
+    payment_instructions = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link", "ul"],
+        help_text="How to pay when online payment is not set up (offline mode).",
+    )
+    privacy_policy_page = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("practice_name"), FieldPanel("tagline"), FieldPanel("logo")],
+            heading="Identity",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("contact_email"), FieldPanel("phone"), FieldPanel("address")],
+            heading="Contact",
+        ),
+        FieldPanel("cancellation_policy"),
+        FieldPanel("payment_instructions"),
+        FieldPanel("privacy_policy_page"),
+    ]
+
+    class Meta:
+        verbose_name = "practice settings"

@@ -1,0 +1,370 @@
+"""The public booking journey (DESIGN §8): service → slot (in the client's time zone)
+→ details → "check your inbox" → verification link → status; status by reference;
+find by email; the manage page behind an emailed link. Server-rendered and usable
+without JavaScript. Every rule lives in `booking.services`; views translate its
+errors into pages."""
+
+import zoneinfo
+from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from booking import availability, ratelimit, services, tokens
+from booking.errors import BookingError, SlotTaken, TokenError
+from booking.forms import (
+    DetailsForm,
+    LookupForm,
+    ReasonForm,
+    ReferenceForm,
+    TimeZoneForm,
+)
+from booking.models import Booking, BookingToken, Consultant, Service
+from booking.states import OPEN, BookingStatus
+
+Purpose = BookingToken.Purpose
+DAYS_SHOWN = 7
+MOVABLE = (BookingStatus.PENDING, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
+
+
+# --- choosing -----------------------------------------------------------------------
+
+
+def choose_service(request, consultant_id):
+    consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
+    return TemplateResponse(
+        request,
+        "booking/choose_service.html",
+        {
+            "consultant": consultant,
+            "services": consultant.services.filter(is_active=True),
+        },
+    )
+
+
+def choose_slot(request, consultant_id, service_slug):
+    consultant, service = _offer(consultant_id, service_slug)
+    zone = _client_zone(request, consultant)
+    first_day = _first_day(request, zone)
+    slots = _week_of_slots(consultant, service, zone, first_day)
+    return TemplateResponse(
+        request,
+        "booking/choose_slot.html",
+        {
+            "consultant": consultant,
+            "service": service,
+            "zone": zone.key,
+            "tz_form": TimeZoneForm(initial={"tz": zone.key}),
+            "days": slots,
+            "first_day": first_day,
+            "previous_week": first_day - timedelta(days=DAYS_SHOWN)
+            if first_day > timezone.localdate(timezone=zone)
+            else None,
+            "next_week": first_day + timedelta(days=DAYS_SHOWN),
+        },
+    )
+
+
+@never_cache
+def details(request, consultant_id, service_slug):
+    consultant, service = _offer(consultant_id, service_slug)
+    if request.method != "POST":
+        zone = _client_zone(request, consultant)
+        form = DetailsForm(
+            initial={"tz": zone.key, "start": request.GET.get("start", "")}
+        )
+        return _details_page(request, consultant, service, form)
+    form = DetailsForm(request.POST)
+    if not form.is_valid():
+        return _details_page(request, consultant, service, form)
+    data = form.cleaned_data
+    if not ratelimit.allow(
+        "create", ratelimit.client_ip(request), data["client_email"]
+    ):
+        return _rate_limited(request, "create")
+    try:
+        booking, _ = services.create_draft(
+            consultant=consultant,
+            service=service,
+            start=data["start"],
+            client_name=data["client_name"],
+            client_email=data["client_email"],
+            client_phone=data["client_phone"],
+            client_notes=data["client_notes"],
+            client_time_zone=data["tz"],
+            consent=data["consent"],
+        )
+    except BookingError as error:
+        form.add_error(None, error.message)
+        alternatives = _nearest_slots(consultant, service, data["start"])
+        return _details_page(request, consultant, service, form, alternatives)
+    request.session["booking_sent"] = booking.reference
+    return redirect("booking:sent")
+
+
+def _details_page(request, consultant, service, form, alternatives=()):
+    start = form["start"].value()
+    zone = _zone_or(form["tz"].value(), consultant.time_zone)
+    try:
+        chosen = datetime.fromisoformat(str(start)).astimezone(zone) if start else None
+    except ValueError:
+        chosen = None
+    return TemplateResponse(
+        request,
+        "booking/details.html",
+        {
+            "consultant": consultant,
+            "service": service,
+            "form": form,
+            "chosen": chosen,
+            "zone": zone.key,
+            "alternatives": [
+                (slot.start.isoformat(), slot.start.astimezone(zone))
+                for slot in alternatives
+            ],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+def sent(request):
+    reference = request.session.get("booking_sent")
+    if not reference:
+        return redirect("booking:status")
+    return TemplateResponse(request, "booking/sent.html", {"reference": reference})
+
+
+# --- verifying and following up -------------------------------------------------------
+
+
+@never_cache
+def verify(request, token):
+    """GET only shows a button: mail scanners open links, and opening must not use
+    up a single-use link. The POST verifies."""
+    if request.method != "POST":
+        return TemplateResponse(request, "booking/verify.html", {"token": token})
+    if not ratelimit.allow("verify", ratelimit.client_ip(request)):
+        return _rate_limited(request, "verify")
+    try:
+        booking = services.verify_email(token=token)
+    except BookingError as error:
+        return _problem(
+            request, error, status=409 if isinstance(error, SlotTaken) else 400
+        )
+    messages.success(request, "Thank you: your email address is confirmed.")
+    return HttpResponseRedirect(
+        reverse("booking:status") + f"?reference={booking.reference}"
+    )
+
+
+@never_cache
+def status(request):
+    """A booking's state by reference, and nothing personal."""
+    form = ReferenceForm(request.GET or None)
+    booking = None
+    if form.is_valid():
+        if not ratelimit.allow("lookup", ratelimit.client_ip(request)):
+            return _rate_limited(request, "lookup")
+        booking = Booking.objects.filter(
+            reference=form.cleaned_data["reference"]
+        ).first()
+        if booking is None:
+            form.add_error(
+                "reference", "No booking has that reference. Check it and try again."
+            )
+    return TemplateResponse(
+        request,
+        "booking/status.html",
+        {"form": form, "booking": booking},
+        status=404 if form.is_bound and booking is None and form.errors else 200,
+    )
+
+
+@never_cache
+def find(request):
+    """Email a manage link for the bookings of an address. The answer is the same
+    whether or not there are any, so the page reveals nothing about who books."""
+    form = LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if not ratelimit.allow("lookup", ratelimit.client_ip(request), email):
+            return _rate_limited(request, "lookup")
+        services.send_manage_links(email=email)
+        return TemplateResponse(
+            request, "booking/find.html", {"form": None, "sent": True}
+        )
+    return TemplateResponse(request, "booking/find.html", {"form": form, "sent": False})
+
+
+# --- managing a booking through its emailed link -------------------------------------
+
+
+@never_cache
+def manage(request, token):
+    booking = _managed(request, token)
+    if not isinstance(booking, Booking):
+        return booking
+    return TemplateResponse(
+        request,
+        "booking/manage.html",
+        {
+            "booking": booking,
+            "token": token,
+            "local_start": booking.start.astimezone(ZoneInfo(booking.client_time_zone)),
+            "can_cancel": booking.status in OPEN,
+            "can_reschedule": booking.status in MOVABLE,
+            "needs_payment": booking.status == BookingStatus.APPROVED
+            and booking.amount > booking.amount_paid,
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+@never_cache
+@require_POST
+def manage_cancel(request, token):
+    booking = _managed(request, token)
+    if not isinstance(booking, Booking):
+        return booking
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.cancel(booking=booking, reason=reason or "Cancelled by the client.")
+    except BookingError as error:
+        return _problem(request, error, status=409)
+    messages.success(request, f"Booking {booking.reference} is cancelled.")
+    return redirect("booking:manage", token=token)
+
+
+@never_cache
+def manage_reschedule(request, token):
+    booking = _managed(request, token)
+    if not isinstance(booking, Booking):
+        return booking
+    zone = ZoneInfo(booking.client_time_zone)
+    if request.method == "POST":
+        try:
+            start = datetime.fromisoformat(request.POST.get("start", ""))
+            services.reschedule(booking=booking, start=start)
+        except ValueError:
+            messages.error(request, "Please choose one of the times shown.")
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your booking has moved to the new time.")
+            return redirect("booking:manage", token=token)
+    first_day = _first_day(request, zone)
+    return TemplateResponse(
+        request,
+        "booking/reschedule.html",
+        {
+            "booking": booking,
+            "token": token,
+            "zone": zone.key,
+            "days": _week_of_slots(
+                booking.consultant, booking.service, zone, first_day
+            ),
+            "first_day": first_day,
+            "next_week": first_day + timedelta(days=DAYS_SHOWN),
+            "previous_week": first_day - timedelta(days=DAYS_SHOWN)
+            if first_day > timezone.localdate(timezone=zone)
+            else None,
+        },
+    )
+
+
+def _managed(request, token):
+    """The booking behind a manage link, or the page that explains why not."""
+    if not ratelimit.allow("manage", ratelimit.client_ip(request)):
+        return _rate_limited(request, "manage")
+    try:
+        found = tokens.check_token(token, purpose=Purpose.MANAGE)
+    except TokenError as error:
+        return _problem(request, error, status=400)
+    return Booking.objects.select_related("consultant", "service").get(
+        pk=found.booking_id
+    )
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _offer(consultant_id, service_slug) -> tuple[Consultant, Service]:
+    consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
+    service = consultant.services.filter(slug=service_slug, is_active=True).first()
+    if service is None:
+        raise Http404("This consultant does not offer that session.")
+    return consultant, service
+
+
+def _client_zone(request, consultant) -> ZoneInfo:
+    form = TimeZoneForm(request.GET)
+    return ZoneInfo(
+        form.cleaned_data["tz"] if form.is_valid() else consultant.time_zone
+    )
+
+
+def _zone_or(name: str, fallback: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
+        return ZoneInfo(fallback)
+
+
+def _first_day(request, zone) -> date:
+    today = timezone.localdate(timezone=zone)
+    try:
+        asked = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        return today
+    return min(max(asked, today), today + timedelta(days=366))
+
+
+def _week_of_slots(consultant, service, zone, first_day):
+    """The free slots of seven days from `first_day`, grouped by the client's day."""
+    start = datetime.combine(first_day, time(0), tzinfo=zone)
+    end = datetime.combine(first_day + timedelta(days=DAYS_SHOWN), time(0), tzinfo=zone)
+    slots = availability.free_slots(
+        consultant=consultant, service=service, start=start, end=end
+    )
+    local = [(slot.start.astimezone(zone), slot) for slot in slots]
+    by_day = {
+        day: list(group)
+        for day, group in groupby(local, key=lambda pair: pair[0].date())
+    }
+    return [
+        (first_day + timedelta(days=n), by_day.get(first_day + timedelta(days=n), []))
+        for n in range(DAYS_SHOWN)
+    ]
+
+
+def _nearest_slots(consultant, service, around: datetime, count: int = 6):
+    start = max(around - timedelta(days=1), timezone.now())
+    slots = availability.free_slots(
+        consultant=consultant,
+        service=service,
+        start=start,
+        end=start + timedelta(days=21),
+    )
+    return sorted(slots, key=lambda slot: abs(slot.start - around))[:count]
+
+
+def _problem(request, error: BookingError, *, status: int):
+    return TemplateResponse(
+        request, "booking/problem.html", {"error": error}, status=status
+    )
+
+
+def _rate_limited(request, action: str):
+    response = TemplateResponse(request, "booking/rate_limited.html", status=429)
+    response["Retry-After"] = str(ratelimit.limit_for(action)[1])
+    return response

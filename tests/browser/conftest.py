@@ -1,0 +1,77 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (never a browser
+Playwright downloads) against pytest-django's live server. Screenshots of each step
+go to test-artifacts/browser/."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+
+
+def pytest_collection_modifyitems(config, items):
+    missing = None
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        missing = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    else:
+        try:
+            import playwright  # noqa: F401
+        except ImportError:
+            missing = "playwright is missing: pip install -r requirements-dev.txt"
+    for item in items:
+        if "browser" in item.keywords and missing:
+            item.add_marker(pytest.mark.skip(reason=missing))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module. Playwright's sync API keeps an event loop in
+    this thread while it runs; the ORM calls the tests (and their database set-up)
+    make here are still ordinary synchronous ones, so Django is told so for exactly
+    that long."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser tab for a visitor in New York (the consultants are not)."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, timezone_id="America/New_York"
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shoot(request):
+    """shoot(page, "step") saves a full-page screenshot named after the test."""
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    count = iter(range(1, 100))
+
+    def take(page, step: str):
+        page.screenshot(path=folder / f"{next(count):02d}-{step}.png", full_page=True)
+
+    return take
