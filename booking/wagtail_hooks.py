@@ -2,6 +2,7 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 import booking.availability_admin  # noqa: F401  (registers its hooks)
+import booking.viewsets  # noqa: F401  (registers its hooks)
 from booking import outbox_admin  # noqa: F401  (registers its hooks)
 from booking.states import BookingStatus
 
@@ -21,6 +22,7 @@ ACTIONS = {
     "booking.complete": ("Complete booking", "Marked completed"),
     "booking.cancel": ("Cancel booking", "Cancelled"),
     "booking.reschedule": ("Reschedule booking", "Rescheduled"),
+    "booking.review": ("Review", "Client left a review"),
 }
 
 

@@ -1,0 +1,146 @@
+"""Consultants edit their own profile page, and only that (DESIGN §7).
+
+How. Wagtail page permissions are given to groups on a page and everything below
+it, so the Consultants group (made by `booking.roles`) may change pages under each
+consultant index: without that, Wagtail would not let them open an editor at all.
+Which of those pages is theirs is a fact of the data (`ConsultantPage.consultant`
+→ `Consultant.user`), so these hooks narrow the grant: a user whose page rights
+come only from the Consultants group is refused (403) editing, reverting,
+copying, moving, deleting or bulk-acting on any page but their own consultant
+page, and the explorer lists only that page. Whoever also holds page rights
+through another group (an editor) is left alone.
+
+The grant is made when a consultant index is created (any way: the admin, the demo
+data, a test) and, for one created before this code, after `migrate`. Consultants
+may change, not publish: their changes go to Wagtail's moderation workflow."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+from django.db.models.signals import post_migrate, post_save
+from django.dispatch import receiver
+from django.urls import reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
+from wagtail.models import GroupPagePermission
+
+from booking.admin_views import forbidden
+from booking.roles import CONSULTANTS
+from cms.models import ConsultantIndexPage, ConsultantPage
+
+REFUSAL = "You may only edit your own profile page."
+
+
+def grant_consultant_pages(index: ConsultantIndexPage | None = None) -> None:
+    """Let the Consultants group change pages under `index` (or every consultant
+    index). Running it again changes nothing."""
+    group = Group.objects.filter(name=CONSULTANTS).first()
+    if group is None:
+        return
+    permission = Permission.objects.get(
+        content_type__app_label="wagtailcore", codename="change_page"
+    )
+    indexes = [index] if index else ConsultantIndexPage.objects.all()
+    for page in indexes:
+        GroupPagePermission.objects.get_or_create(
+            group=group, page_id=page.pk, permission=permission
+        )
+
+
+@receiver(post_save, sender=ConsultantIndexPage, dispatch_uid="consultant_pages")
+def consultant_index_created(sender, instance, created, **kwargs):
+    if created:
+        grant_consultant_pages(instance)
+
+
+@receiver(post_migrate, dispatch_uid="consultant_pages_after_migrate")
+def consultant_indexes_after_migrate(sender, **kwargs):
+    if sender.label == "cms":
+        grant_consultant_pages()
+
+
+# --- own page only -------------------------------------------------------------------
+
+
+def only_own_page(user) -> bool:
+    """Whether the user's page rights all come from the Consultants group."""
+    if user.is_superuser:
+        return False
+    if not hasattr(user, "_haven_only_own_page"):
+        grants = GroupPagePermission.objects.filter(group__user=user)
+        user._haven_only_own_page = (
+            grants.filter(group__name=CONSULTANTS).exists()
+            and not grants.exclude(group__name=CONSULTANTS).exists()
+        )
+    return user._haven_only_own_page
+
+
+def own_pages(user):
+    return ConsultantPage.objects.filter(consultant__user=user)
+
+
+def is_own_page(user, page) -> bool:
+    return own_pages(user).filter(pk=page.pk).exists()
+
+
+def _refuse_others(request, page, *args):
+    if only_own_page(request.user) and not is_own_page(request.user, page):
+        return forbidden(request, REFUSAL)
+    return None
+
+
+for _hook in (
+    "before_edit_page",
+    "before_copy_page",
+    "before_move_page",
+    "before_delete_page",
+    "before_unpublish_page",
+):
+    hooks.register(_hook, _refuse_others)
+
+
+@hooks.register("before_create_page")
+def refuse_new_pages(request, parent_page, page_class):
+    if only_own_page(request.user):
+        return forbidden(request, REFUSAL)
+    return None
+
+
+@hooks.register("before_bulk_action")
+def refuse_bulk_on_others(request, action_type, objects, action_class_instance):
+    if action_type != "page" or not only_own_page(request.user):
+        return None
+    own = set(own_pages(request.user).values_list("pk", flat=True))
+    if any(page.pk not in own for page in objects):
+        return forbidden(request, REFUSAL)
+    return None
+
+
+@hooks.register("construct_explorer_page_queryset")
+def show_own_page_only(parent_page, pages, request):
+    if only_own_page(request.user):
+        return pages.filter(Q(pk__in=own_pages(request.user).values("pk")))
+    return pages
+
+
+class OwnPageMenuItem(MenuItem):
+    """A consultant's way straight to their profile page's editor."""
+
+    def is_shown(self, request):
+        return own_pages(request.user).exists()
+
+    def render_component(self, request):
+        page = own_pages(request.user).first()
+        return LinkMenuItemComponent(
+            self.name,
+            self.label,
+            reverse("wagtailadmin_pages:edit", args=(page.pk,)),
+            icon_name=self.icon_name,
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def own_page_menu_item():
+    return OwnPageMenuItem(
+        "My profile page", reverse("wagtailadmin_home"), icon_name="user", order=150
+    )
