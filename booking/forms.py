@@ -78,3 +78,24 @@ class ReasonForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="Your rating",
+        choices=[(n, f"{n} out of 5") for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="What would you like others to know? (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    display_name = forms.CharField(
+        label="Sign it as (optional)",
+        max_length=60,
+        required=False,
+        help_text="Leave empty to sign with your first name and initial.",
+    )

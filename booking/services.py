@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from booking import availability, notifications, tokens
+from booking import availability, notifications, payments, tokens
 from booking.errors import (
     ActiveBookingExists,
     InvalidBookingData,
@@ -30,6 +30,7 @@ from booking.models import (
     Booking,
     BookingToken,
     Consultant,
+    Review,
     Service,
     validate_time_zone,
 )
@@ -361,6 +362,7 @@ def cancel(*, booking: Booking, reason: str, actor=None) -> Booking:
         fields=["cancel_reason", "cancelled_at"],
         reason=reason,
     )
+    payments.after_cancel(booking, by_client=actor is None)
     notifications.queue(booking, "cancelled")
     return booking
 
@@ -424,17 +426,22 @@ def reschedule(
 
 
 @transaction.atomic
-def start_payment(*, booking: Booking) -> Booking:
-    """The client chose to pay (the payment provider's session is made by
-    `booking.payments`)."""
+def start_payment(*, booking: Booking, manage_token: str = "") -> Booking:
+    """The client chose to pay. With Stripe configured this makes the Checkout
+    Session (`payments.create_checkout`; its return URLs lead back to the manage
+    link `manage_token`); a Stripe failure undoes the whole step."""
     booking = _locked(booking)
     _check(booking, "start_payment", actor=None)
     _transition(booking, "start_payment", actor=None, fields=["payment_started_at"])
+    if payments.stripe_enabled():
+        payments.create_checkout(booking, manage_token=manage_token)
     return booking
 
 
 @transaction.atomic
 def payment_expired(*, booking: Booking) -> Booking:
+    """The Checkout Session expired or its payment failed: the client may pay
+    again. `payments.checkout_ended` never calls this for a paid booking."""
     booking = _locked(booking)
     _check(booking, "payment_expired", actor=None)
     _transition(booking, "payment_expired", actor=None, fields=["payment_started_at"])
@@ -442,10 +449,14 @@ def payment_expired(*, booking: Booking) -> Booking:
 
 
 @transaction.atomic
-def confirm_payment(*, booking: Booking, amount: Decimal) -> Booking:
-    """The payment provider reports the booking paid."""
+def confirm_payment(*, booking: Booking, amount: Decimal, payment=None) -> Booking:
+    """The payment provider reports the booking paid. `payment` is the recorded
+    `Payment` (without one, a row is written here: never confirmed without a
+    recorded payment)."""
     booking = _locked(booking)
     _check(booking, "confirm", actor=None, conditions=False)
+    if payment is None:
+        payments.record_provider_payment(booking, amount)
     booking.amount_paid += amount
     _check(booking, "confirm", actor=None)
     _transition(
@@ -455,6 +466,7 @@ def confirm_payment(*, booking: Booking, amount: Decimal) -> Booking:
         fields=["confirmed_at", "amount_paid"],
         data={"amount": str(amount)},
     )
+    payments.record_earning(booking)
     notifications.queue(booking, "confirmed")
     return booking
 
@@ -473,6 +485,9 @@ def record_offline_payment(
         raise InvalidBookingData("Say how the payment was made (e.g. bank transfer).")
     booking.amount_paid += amount
     _check(booking, "record_offline_payment", actor=actor)
+    payments.record_offline(
+        booking, actor=actor, amount=amount, method=method, reference=reference
+    )
     _transition(
         booking,
         "record_offline_payment",
@@ -480,8 +495,46 @@ def record_offline_payment(
         fields=["confirmed_at", "amount_paid"],
         data={"amount": str(amount), "method": method, "payment_reference": reference},
     )
+    payments.record_earning(booking)
     notifications.queue(booking, "confirmed")
     return booking
+
+
+@transaction.atomic
+def submit_review(
+    *, booking: Booking, rating: int, comment: str = "", display_name: str = ""
+) -> Review:
+    """The client's one review of a completed session, held for moderation."""
+    booking = _locked(booking)
+    if booking.status != S.COMPLETED:
+        raise InvalidTransition(
+            f"Booking {booking.reference} is {booking.status_label.lower()}; you can "
+            "leave a review once the session has taken place."
+        )
+    if Review.objects.filter(booking=booking).exists():
+        raise InvalidBookingData("You have already reviewed this session. Thank you!")
+    if rating not in range(1, 6):
+        raise InvalidBookingData("Please give a rating from 1 to 5.")
+    review = Review(
+        booking=booking,
+        consultant=booking.consultant,
+        rating=rating,
+        comment=(comment or "").strip(),
+        display_name=(display_name or "").strip() or _signature(booking.client_name),
+    )
+    try:
+        review.full_clean()
+    except ValidationError as exc:
+        raise InvalidBookingData(" ".join(exc.messages)) from exc
+    review.save()
+    _log(booking, "booking.review", actor=None, to_state=booking.status)
+    return review
+
+
+def _signature(name: str) -> str:
+    """“Ada Lovelace” signs as “Ada L.”: enough to be human, not to identify."""
+    first, _, rest = name.strip().partition(" ")
+    return f"{first} {rest.strip()[0]}." if rest.strip() else first
 
 
 def send_manage_links(*, email: str) -> int:

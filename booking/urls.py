@@ -2,7 +2,12 @@
 
 from django.urls import include, path
 
-from booking import calendar_files, notifications, views  # noqa: F401  (tracking receiver)
+from booking import (  # noqa: F401  (notifications: the tracking receiver)
+    calendar_files,
+    notifications,
+    payment_views,
+    views,
+)
 
 app_name = "booking"
 
@@ -24,11 +29,20 @@ urlpatterns = [
     path("book/find/", views.find, name="find"),
     path("book/manage/<str:token>/", views.manage, name="manage"),
     path("book/manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("book/manage/<str:token>/review/", views.manage_review, name="manage_review"),
     path(
         "book/manage/<str:token>/reschedule/",
         views.manage_reschedule,
         name="manage_reschedule",
     ),
+    path("book/manage/<str:token>/pay/", payment_views.pay, name="pay"),
+    path("book/manage/<str:token>/paid/", payment_views.pay_return, name="pay_return"),
+    path(
+        "book/manage/<str:token>/pay/cancelled/",
+        payment_views.pay_cancel,
+        name="pay_cancel",
+    ),
+    path("stripe/webhook/", payment_views.stripe_webhook, name="stripe_webhook"),
     # A consultant's private iCal subscription (revocable: see calendar_files).
     path("calendar/<str:token>.ics", calendar_files.feed_view, name="calendar_feed"),
     # The ESPs' delivery webhooks, e.g. /anymail/postmark/tracking/; they refuse

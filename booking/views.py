@@ -6,6 +6,7 @@ errors into pages."""
 
 import zoneinfo
 from datetime import date, datetime, time, timedelta
+from functools import wraps
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -18,16 +19,17 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from booking import availability, ratelimit, services, tokens
+from booking import availability, payments, ratelimit, services, tokens
 from booking.errors import BookingError, SlotTaken, TokenError
 from booking.forms import (
     DetailsForm,
     LookupForm,
     ReasonForm,
     ReferenceForm,
+    ReviewForm,
     TimeZoneForm,
 )
-from booking.models import Booking, BookingToken, Consultant, Service
+from booking.models import Booking, BookingToken, Consultant, Review, Service
 from booking.states import OPEN, BookingStatus
 
 Purpose = BookingToken.Purpose
@@ -157,7 +159,7 @@ def verify(request, token):
     try:
         booking = services.verify_email(token=token)
     except BookingError as error:
-        return _problem(
+        return problem_page(
             request, error, status=409 if isinstance(error, SlotTaken) else 400
         )
     messages.success(request, "Thank you: your email address is confirmed.")
@@ -208,11 +210,29 @@ def find(request):
 # --- managing a booking through its emailed link -------------------------------------
 
 
+def manage_link_view(view):
+    """For views behind an emailed manage link: rate-limit, check the link, and call
+    `view(request, token, booking)`, or answer with the page that explains why not."""
+
+    @wraps(view)
+    def wrapper(request, token):
+        if not ratelimit.allow("manage", ratelimit.client_ip(request)):
+            return _rate_limited(request, "manage")
+        try:
+            found = tokens.check_token(token, purpose=Purpose.MANAGE)
+        except TokenError as error:
+            return problem_page(request, error, status=400)
+        booking = Booking.objects.select_related("consultant", "service").get(
+            pk=found.booking_id
+        )
+        return view(request, token, booking)
+
+    return wrapper
+
+
 @never_cache
-def manage(request, token):
-    booking = _managed(request, token)
-    if not isinstance(booking, Booking):
-        return booking
+@manage_link_view
+def manage(request, token, booking):
     return TemplateResponse(
         request,
         "booking/manage.html",
@@ -222,34 +242,56 @@ def manage(request, token):
             "local_start": booking.start.astimezone(ZoneInfo(booking.client_time_zone)),
             "can_cancel": booking.status in OPEN,
             "can_reschedule": booking.status in MOVABLE,
-            "needs_payment": booking.status == BookingStatus.APPROVED
+            "needs_payment": booking.status
+            in (BookingStatus.APPROVED, BookingStatus.PAYMENT_PENDING)
             and booking.amount > booking.amount_paid,
+            "pay_online": payments.stripe_enabled(),
+            "refunds": booking.refunds.all(),
             "reason_form": ReasonForm(),
+            "review_form": ReviewForm()
+            if booking.status == BookingStatus.COMPLETED
+            and not Review.objects.filter(booking=booking).exists()
+            else None,
         },
     )
 
 
 @never_cache
 @require_POST
-def manage_cancel(request, token):
-    booking = _managed(request, token)
-    if not isinstance(booking, Booking):
-        return booking
+@manage_link_view
+def manage_cancel(request, token, booking):
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.cancel(booking=booking, reason=reason or "Cancelled by the client.")
     except BookingError as error:
-        return _problem(request, error, status=409)
+        return problem_page(request, error, status=409)
     messages.success(request, f"Booking {booking.reference} is cancelled.")
     return redirect("booking:manage", token=token)
 
 
 @never_cache
-def manage_reschedule(request, token):
-    booking = _managed(request, token)
-    if not isinstance(booking, Booking):
-        return booking
+@require_POST
+@manage_link_view
+def manage_review(request, token, booking):
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose a rating from 1 to 5.")
+        return redirect("booking:manage", token=token)
+    try:
+        services.submit_review(booking=booking, **form.cleaned_data)
+    except BookingError as error:
+        return problem_page(request, error, status=409)
+    messages.success(
+        request,
+        "Thank you for your review. It will appear once the practice has read it.",
+    )
+    return redirect("booking:manage", token=token)
+
+
+@never_cache
+@manage_link_view
+def manage_reschedule(request, token, booking):
     zone = ZoneInfo(booking.client_time_zone)
     if request.method == "POST":
         try:
@@ -279,19 +321,6 @@ def manage_reschedule(request, token):
             if first_day > timezone.localdate(timezone=zone)
             else None,
         },
-    )
-
-
-def _managed(request, token):
-    """The booking behind a manage link, or the page that explains why not."""
-    if not ratelimit.allow("manage", ratelimit.client_ip(request)):
-        return _rate_limited(request, "manage")
-    try:
-        found = tokens.check_token(token, purpose=Purpose.MANAGE)
-    except TokenError as error:
-        return _problem(request, error, status=400)
-    return Booking.objects.select_related("consultant", "service").get(
-        pk=found.booking_id
     )
 
 
@@ -358,7 +387,7 @@ def _nearest_slots(consultant, service, around: datetime, count: int = 6):
     return sorted(slots, key=lambda slot: abs(slot.start - around))[:count]
 
 
-def _problem(request, error: BookingError, *, status: int):
+def problem_page(request, error: BookingError, *, status: int):
     return TemplateResponse(
         request, "booking/problem.html", {"error": error}, status=status
     )

@@ -2,6 +2,8 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 import booking.availability_admin  # noqa: F401  (registers its hooks)
+import booking.payments_admin  # noqa: F401  (registers its hooks)
+import booking.reviews_admin  # noqa: F401  (registers its snippet)
 import booking.viewsets  # noqa: F401  (registers its hooks)
 from booking import outbox_admin  # noqa: F401  (registers its hooks)
 from booking.states import BookingStatus

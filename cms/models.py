@@ -20,7 +20,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from booking import availability
+from booking import availability, selectors
 from booking.models import Consultant, Service
 from cms.blocks import BodyBlock
 
@@ -216,9 +216,10 @@ class ConsultantPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        services = list(self.consultant.services.filter(is_active=True))
+        self.consultant, services = selectors.offer_of(self.consultant_id)
         context["services"] = services
         context["next_slots"] = self.next_free_slots(services)
+        context["reviews"] = selectors.published_reviews(self.consultant_id)
         return context
 
     def next_free_slots(self, services, *, count=4, days=14):

@@ -183,6 +183,8 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_I18N_ENABLED = False
+# Haven reaches nothing on the internet at run time: no Gravatar avatars.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Booking
 BOOKING_REFERENCE_PREFIX = env("BOOKING_REFERENCE_PREFIX", "MS")
@@ -317,3 +319,20 @@ ANYMAIL.setdefault("REQUESTS_TIMEOUT", 30)
 # Without ANYMAIL_WEBHOOK_SECRET anymail's tracking webhook would accept anyone's
 # events; an unknowable secret makes it refuse them all instead.
 ANYMAIL.setdefault("WEBHOOK_SECRET", f"unset:{os.urandom(24).hex()}")
+
+# Payments
+# The Stripe API version Haven was written against; requests and webhooks use it.
+STRIPE_API_VERSION = env("STRIPE_API_VERSION", "2026-10-28.endive")
+# Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours.
+STRIPE_CHECKOUT_EXPIRY_MINUTES = min(
+    max(int(env("STRIPE_CHECKOUT_EXPIRY_MINUTES", "60")), 31), 1440
+)
+PRACTICE_CURRENCY = env("PRACTICE_CURRENCY", "EUR")
+# Client cancellations: a full refund until this many hours before the start, then
+# this percentage (0 = nothing). Cancellations by the practice refund in full.
+BOOKING_REFUND_FULL_UNTIL_HOURS = int(env("BOOKING_REFUND_FULL_UNTIL_HOURS", "48"))
+BOOKING_REFUND_LATE_PERCENT = int(env("BOOKING_REFUND_LATE_PERCENT", "0"))
+# A Stripe refund that keeps failing is left for a person after this many tries.
+REFUND_MAX_ATTEMPTS = int(env("REFUND_MAX_ATTEMPTS", "5"))
+# Consultants may ask for a payout once their available balance reaches this.
+PAYOUT_MINIMUM = int(env("PAYOUT_MINIMUM", "50"))
