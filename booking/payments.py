@@ -405,6 +405,13 @@ def after_cancel(booking: Booking, *, by_client: bool) -> None:
                 reason="Booking cancelled",
                 key=f"cancel:{payment.pk}",
             )
+    close_open_checkouts(booking)
+
+
+def close_open_checkouts(booking: Booking) -> None:
+    """After commit, expire the booking's open Checkout Sessions, so nobody pays for
+    a booking that is already paid or cancelled (a payment that still gets through
+    is refunded in full)."""
     for payment in booking.payments.filter(
         provider=Provider.STRIPE, status=Payment.Status.PENDING
     ).exclude(stripe_checkout_session_id=None):
@@ -429,7 +436,9 @@ def request_refund(payment: Payment, amount: Decimal, *, reason: str, key: str):
             else Refund.Status.MANUAL,
         },
     )
-    if created:
+    # Money refunded because it should never have been taken (paid after a
+    # cancellation, or a second payment) earned nothing, so it reverses nothing.
+    if created and not key.startswith("unwanted:"):
         reverse_earning(refund)
     if created and refund.status == Refund.Status.PENDING:
         transaction.on_commit(
@@ -592,11 +601,20 @@ def record_earning(booking: Booking) -> Earning | None:
 
 
 def reverse_earning(refund: Refund) -> None:
-    """A refund takes back its share of the booking's earning, at the same rate."""
+    """A refund takes back its share of the booking's earning, at the same rate,
+    and never more than is left of it."""
     earning = Earning.objects.filter(key=f"booking:{refund.booking_id}").first()
     if earning is None:
         return
-    gross = min(refund.amount, earning.gross)
+    reversed_so_far = -(
+        Earning.objects.filter(
+            booking_id=refund.booking_id, kind=Earning.Kind.REVERSAL
+        ).aggregate(total=Sum("gross"))["total"]
+        or 0
+    )
+    gross = min(refund.amount, earning.gross - reversed_so_far)
+    if gross <= 0:
+        return
     commission = (gross * earning.commission_rate).quantize(CENT, ROUND_HALF_UP)
     Earning.objects.get_or_create(
         key=f"refund:{refund.pk}",

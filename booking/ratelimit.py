@@ -43,10 +43,12 @@ def allow(action: str, *identities: str) -> bool:
 
 
 def client_ip(request) -> str:
-    """The client's address; behind a proxy, the first X-Forwarded-For hop when
-    TRUST_X_FORWARDED_FOR is on (only there can it not be forged)."""
+    """The client's address. Behind one trusted proxy (TRUST_X_FORWARDED_FOR on),
+    the last X-Forwarded-For entry: the one that proxy appended. Earlier entries
+    are whatever the client sent, so trusting them would let anyone pick a new
+    address for every request."""
     if getattr(settings, "TRUST_X_FORWARDED_FOR", False):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")

@@ -205,7 +205,10 @@ def _aware_utc(moment: datetime) -> datetime:
         raise InvalidBookingData(
             "A booking time must carry its time zone; naive times are ambiguous."
         )
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidBookingData("That date is out of range.") from exc
 
 
 def _insert(booking: Booking) -> None:
@@ -496,6 +499,7 @@ def record_offline_payment(
         data={"amount": str(amount), "method": method, "payment_reference": reference},
     )
     payments.record_earning(booking)
+    payments.close_open_checkouts(booking)
     notifications.queue(booking, "confirmed")
     return booking
 

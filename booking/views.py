@@ -117,7 +117,7 @@ def _details_page(request, consultant, service, form, alternatives=()):
     zone = _zone_or(form["tz"].value(), consultant.time_zone)
     try:
         chosen = datetime.fromisoformat(str(start)).astimezone(zone) if start else None
-    except ValueError:
+    except (ValueError, OverflowError):
         chosen = None
     return TemplateResponse(
         request,
@@ -297,7 +297,7 @@ def manage_reschedule(request, token, booking):
         try:
             start = datetime.fromisoformat(request.POST.get("start", ""))
             services.reschedule(booking=booking, start=start)
-        except ValueError:
+        except (ValueError, OverflowError):
             messages.error(request, "Please choose one of the times shown.")
         except BookingError as error:
             messages.error(request, error.message)
@@ -342,11 +342,8 @@ def _client_zone(request, consultant) -> ZoneInfo:
     )
 
 
-def _zone_or(name: str, fallback: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError, zoneinfo.ZoneInfoNotFoundError):
-        return ZoneInfo(fallback)
+def _zone_or(name, fallback: str) -> ZoneInfo:
+    return ZoneInfo(name if name in zoneinfo.available_timezones() else fallback)
 
 
 def _first_day(request, zone) -> date:
@@ -377,7 +374,9 @@ def _week_of_slots(consultant, service, zone, first_day):
 
 
 def _nearest_slots(consultant, service, around: datetime, count: int = 6):
-    start = max(around - timedelta(days=1), timezone.now())
+    now = timezone.now()
+    around = min(max(around, now), now + timedelta(days=366))
+    start = max(around - timedelta(days=1), now)
     slots = availability.free_slots(
         consultant=consultant,
         service=service,

@@ -216,3 +216,31 @@ def test_a_booking_admin_marks_a_payout_paid_from_the_list(
     assert "Mark paid" in listing.content.decode()
     assert response.status_code == 302
     assert Payout.objects.get().status == Payout.Status.PAID
+
+
+def test_refunding_money_that_earned_nothing_leaves_the_earning(offline, booking_admin):
+    """A second payment for a paid booking (say a late Checkout after a bank
+    transfer) is refunded; the session's earning stays."""
+    booking = pay_offline(booking_admin)
+    payment = booking.payments.get()
+
+    payments.request_refund(
+        payment, D("80.00"), reason="Paid twice", key=f"unwanted:{payment.pk}"
+    )
+
+    assert not Earning.objects.filter(kind=Earning.Kind.REVERSAL).exists()
+    assert payments.earnings_summary(booking.consultant)["available"] == D("76.00")
+
+
+def test_refunds_never_reverse_more_than_was_earned(offline, booking_admin):
+    booking = pay_offline(booking_admin)
+    payment = booking.payments.get()
+
+    for key in ("first", "second"):
+        payments.request_refund(payment, D("80.00"), reason="Refund", key=key)
+
+    reversed_gross = sum(
+        e.gross for e in Earning.objects.filter(kind=Earning.Kind.REVERSAL)
+    )
+    assert reversed_gross == D("-80.00")
+    assert payments.earnings_summary(booking.consultant)["available"] == 0

@@ -316,3 +316,48 @@ def test_content_pages_are_cacheable_but_booking_pages_are_not(client, service):
 
     assert "no-store" not in slots.get("Cache-Control", "")
     assert "no-store" in form["Cache-Control"]
+
+
+def test_behind_a_proxy_the_client_cannot_choose_its_address(client, service, settings):
+    settings.TRUST_X_FORWARDED_FOR = True
+    settings.BOOKING_RATE_LIMITS = {"lookup": (2, 600)}
+
+    codes = [
+        client.post(
+            "/book/find/",
+            {"email": f"a{n}@example.com", "website": ""},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.7",
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert codes == [200, 200, 429]
+
+
+def test_details_without_a_time_zone_is_a_clear_error_not_a_crash(client, service):
+    data = details(tomorrow_at(10))
+    del data["tz"]
+
+    response = client.post(details_url(service), data)
+
+    assert response.status_code == 400
+    assert "Time zone" in response.text
+    assert not Booking.objects.exists()
+
+
+def test_dates_out_of_range_are_refused_not_crashed_on(client, service):
+    far = "0001-01-01T00:00+14:00"
+    booking, token = make_draft(service=service, start=tomorrow_at(10))
+    services.verify_email(token=token)
+    manage = tokens.issue_token(booking=booking, purpose=Purpose.MANAGE)
+
+    shown = client.get(details_url(service) + "?start=" + far.replace("+", "%2B"))
+    posted = client.post(
+        details_url(service), {**details(tomorrow_at(10)), "start": far}
+    )
+    moved = client.post(f"/book/manage/{manage}/reschedule/", {"start": far})
+
+    assert shown.status_code == 200
+    assert posted.status_code == 400
+    assert moved.status_code == 200
+    assert Booking.objects.get(pk=booking.pk).start == tomorrow_at(10)
