@@ -95,6 +95,16 @@ def visible_bookings(user):
     return booking_policy.instances_user_has_any_permission_for(user, ANY_ACTION)
 
 
+def can_see_intake_notes(user, booking) -> bool:
+    """Intake notes are for the people who care for the client: booking admins
+    and the booking's own consultant, never Staff or other consultants."""
+    if user.has_perm("booking.change_booking"):
+        return True
+    return booking.consultant.user_id is not None and (
+        booking.consultant.user_id == user.pk
+    )
+
+
 def sees_everyone(user) -> bool:
     return booking_policy.model_permission(user, ANY_ACTION)
 

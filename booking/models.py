@@ -214,6 +214,19 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
     client_notes = models.TextField(blank=True, max_length=4000)
     intake = models.JSONField(default=dict, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
+    # The privacy policy as the client read it: a revision of the policy page,
+    # kept (PROTECT) as evidence. Empty when no policy page was set up.
+    consent_policy = models.ForeignKey(
+        "wagtailcore.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="privacy policy accepted",
+    )
+    # Set when the client's personal data was erased or reached its retention
+    # period (booking.privacy); the reference and amounts stay for the accounts.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
@@ -762,3 +775,139 @@ class Earning(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.net} {self.currency} ({self.booking})"
+
+
+# --- Spreadsheets: large exports and imports (booking.exports, booking.imports) ----
+
+
+class ExportJob(models.Model):
+    """A booking export too large to answer in one request, written by a django-q2
+    job. Only its owner may see it or download the file, which is kept outside
+    the public media folder until `expires_at`."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Writing"
+        DONE = "done", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    format = models.CharField(max_length=4, choices=Format.choices)
+    query = models.TextField(
+        blank=True, help_text="The bookings list's filters, search and ordering."
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=255, blank=True, editable=False)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["expires_at"], name="exportjob_expires")]
+
+    def __str__(self):
+        return f"{self.get_format_display()} export of bookings ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class SpreadsheetImport(models.Model):
+    """One uploaded spreadsheet: previewed first (a dry run), imported only when
+    its owner confirms. The upload stays on the server under `file_name`, so the
+    confirmed import reads exactly the file that was previewed."""
+
+    class Kind(models.TextChoices):
+        CONSULTANTS = "consultants", "Consultants"
+        SERVICES = "services", "Services"
+        AVAILABILITY = "availability", "Weekly availability"
+        BOOKINGS = "bookings", "Historical bookings"
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Previewed"
+        IMPORTED = "imported", "Imported"
+        REFUSED = "refused", "Refused"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    original_name = models.CharField(max_length=255)
+    file_name = models.CharField(max_length=255, editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PREVIEWED
+    )
+    totals = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            (
+                "import_spreadsheets",
+                "Can import consultants, services and availability",
+            ),
+            ("import_bookings", "Can import historical bookings"),
+        ]
+
+    def __str__(self):
+        return f"Import of {self.get_kind_display().lower()} ({self.original_name})"
+
+
+# --- Privacy: who opened or took out personal data (booking.privacy) ---------------
+
+
+class AccessLogEntry(models.Model):
+    """Someone opened, exported or imported personal data, or answered a client's
+    data request. `target` names what by references and ids only, never by a
+    client's name or email. Written through `booking.audit.record_access`."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        EXPORTED = "exported", "Exported"
+        IMPORTED = "imported", "Imported"
+        DATA_LOOKED_UP = "data_looked_up", "Looked up a client's data"
+        DATA_EXPORTED = "data_exported", "Exported a client's data"
+        ERASED = "erased", "Erased a client's data"
+
+    timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(
+        max_length=150, blank=True, help_text="Kept when the login is deleted."
+    )
+    action = models.CharField(max_length=20, choices=Action.choices)
+    target = models.CharField(max_length=500)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-pk"]
+        verbose_name = "access log entry"
+        verbose_name_plural = "access log"
+        permissions = [("handle_data_requests", "Can export and erase a client's data")]
+
+    def __str__(self):
+        return f"{self.username or 'system'} {self.get_action_display()}: {self.target}"

@@ -36,6 +36,7 @@ from django_q.tasks import async_task
 
 from booking import calendar_files, tokens
 from booking.models import Booking, BookingToken, MeetingLink, OutboxEmail, Service
+from booking.redaction import redact
 from booking.states import BookingStatus
 
 logger = logging.getLogger(__name__)
@@ -412,7 +413,7 @@ def _record_failure(email: OutboxEmail, exc: Exception) -> str:
         email.kind,
         email.attempts,
         "; giving up" if give_up else "",
-        error,
+        redact(error),  # providers quote the refused address
     )
     return "failed" if give_up else "will retry"
 

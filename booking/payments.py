@@ -37,6 +37,7 @@ from booking.models import (
     ProcessedStripeEvent,
     Refund,
 )
+from booking.redaction import redact
 from booking.states import BookingStatus
 
 logger = logging.getLogger(__name__)
@@ -180,7 +181,10 @@ def create_checkout(booking: Booking, *, manage_token: str = "") -> Payment:
             options={"idempotency_key": f"haven-checkout-{booking.pk}-{attempt}"},
         )
     except stripe.StripeError as exc:
-        logger.warning("Stripe Checkout for %s failed: %s", booking.reference, exc)
+        # Stripe may quote the customer_email it refused.
+        logger.warning(
+            "Stripe Checkout for %s failed: %s", booking.reference, redact(str(exc))
+        )
         raise PaymentUnavailable(
             "Online payment is not available at the moment. Please try again in a "
             "few minutes, or contact the practice."

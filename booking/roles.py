@@ -2,8 +2,10 @@
 
 - Editors: pages (add, change, publish, lock), images and documents.
 - Booking admins: every booking action, phone bookings, anyone's availability and
-  calendar, emails and failed jobs.
-- Staff: see bookings (list, inspect, history, calendar) and export the list.
+  calendar, emails and failed jobs, spreadsheet imports (historical bookings too),
+  clients' data requests (export, erasure).
+- Staff: see bookings (list, inspect, history, calendar), export the list, and
+  import consultants, services and weekly availability.
 - Consultants: enter the admin and add or choose images. Their own bookings,
   calendar, availability and profile page come from being linked to a consultant
   (`Consultant.user`), not from a group permission.
@@ -65,6 +67,8 @@ BOOKING_ACTIONS = tuple(
     )
 )
 
+IMPORT_SPREADSHEETS = "booking.spreadsheetimport.import_spreadsheets"
+
 ROLES = (
     Role(
         EDITORS,
@@ -96,9 +100,21 @@ ROLES = (
             "booking.payment.view_payment",
             "booking.payout.view_payout",
             "booking.payout.mark_payout_paid",
+            # Spreadsheet imports (migration 0010); historical bookings only here.
+            IMPORT_SPREADSHEETS,
+            "booking.spreadsheetimport.import_bookings",
+            # Clients' data requests: export and erasure (migration 0011).
+            "booking.accesslogentry.handle_data_requests",
         ),
     ),
-    Role(STAFF, permissions=(ACCESS_ADMIN, "booking.booking.view_booking")),
+    Role(
+        STAFF,
+        permissions=(
+            ACCESS_ADMIN,
+            "booking.booking.view_booking",
+            IMPORT_SPREADSHEETS,
+        ),
+    ),
     Role(
         CONSULTANTS,
         permissions=(ACCESS_ADMIN,),

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from booking import availability, notifications, payments, tokens
+from booking import availability, notifications, payments, privacy, tokens
 from booking.errors import (
     ActiveBookingExists,
     InvalidBookingData,
@@ -88,7 +88,7 @@ def create_draft(
             client_time_zone=client_time_zone,
             client_notes=client_notes,
             intake=intake or {},
-            consent_at=timezone.now(),
+            **privacy.consent_fields(),
         )
         _ensure_bookable(booking)
         _insert(booking)
@@ -241,9 +241,10 @@ def _save(booking: Booking, fields: list[str]) -> None:
 def _constraint_error(exc: IntegrityError, booking: Booking) -> Exception:
     text = str(exc)
     if "booking_one_active_per_email" in text:
+        # No address in the message: it may end up in a log or a payment note.
         return ActiveBookingExists(
-            f"{booking.client_email} already has an active booking. Cancel or "
-            "finish it before booking another session, or contact the practice."
+            "This email address already has an active booking. Cancel or finish it "
+            "before booking another session, or contact the practice."
         )
     if "booking_no_overlap" in text:
         return _slot_taken(booking)

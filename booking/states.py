@@ -29,3 +29,4 @@ class BookingSource(models.TextChoices):
     CLIENT = "client", "Client (public site)"
     ADMIN = "admin", "Admin"
     API = "api", "API"
+    IMPORT = "import", "Imported"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from booking import notifications, services
+from booking import notifications, privacy, services
 from booking.models import Booking
 from booking.states import BookingStatus
 
@@ -33,6 +33,12 @@ def send_reminders() -> int:
 def notify_sessions_to_complete() -> int:
     """Every hour: ask for ended sessions to be marked completed."""
     return notifications.queue_session_ended_notices()
+
+
+def apply_retention() -> str:
+    """Every hour: anonymise finished bookings past the retention period and
+    delete unverified drafts (booking.privacy)."""
+    return privacy.apply_retention()
 
 
 def expire_stale_bookings() -> int:
@@ -66,3 +72,17 @@ def _expire(stale, reason: str) -> int:
                 services.cancel(booking=booking, reason=reason)
                 expired += 1
     return expired
+
+
+def write_export(job_id: int) -> str:
+    """A large booking export (booking.exports), writing its progress as it goes."""
+    from booking import exports
+
+    return exports.write_export(job_id)
+
+
+def delete_expired_exports() -> int:
+    """Every hour: expired export files and import uploads left unconfirmed."""
+    from booking import exports, imports
+
+    return exports.delete_expired_exports() + imports.delete_stale_uploads()

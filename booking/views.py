@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from booking import availability, payments, ratelimit, services, tokens
@@ -75,7 +76,12 @@ def choose_slot(request, consultant_id, service_slug):
     )
 
 
+# Error reports never carry what the client typed (sensitive_post_parameters).
+PERSONAL_FIELDS = ("client_name", "client_email", "client_phone", "client_notes")
+
+
 @never_cache
+@sensitive_post_parameters(*PERSONAL_FIELDS)
 def details(request, consultant_id, service_slug):
     consultant, service = _offer(consultant_id, service_slug)
     if request.method != "POST":
@@ -192,6 +198,7 @@ def status(request):
 
 
 @never_cache
+@sensitive_post_parameters("email")
 def find(request):
     """Email a manage link for the bookings of an address. The answer is the same
     whether or not there are any, so the page reveals nothing about who books."""

@@ -9,7 +9,6 @@ The list never counts the whole table: `CappedPaginator` counts at most
 `cap + 1` rows, so a page costs the same few queries with ten bookings or a
 million."""
 
-import csv
 from zoneinfo import ZoneInfo
 
 import django_filters
@@ -27,22 +26,28 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import ActionColumn, HistoryView
-from wagtail.admin.views.mixins import Echo
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 from wagtail.permissions import policy_registry, register_permission_policy
 
-from booking import calendar_admin, dashboard, outbox_admin  # noqa: F401  (hooks)
+from booking import (  # noqa: F401  (calendar, dashboard, exports: hooks)
+    calendar_admin,
+    dashboard,
+    exports,
+    outbox_admin,
+)
 from booking.admin_views import (
     ANY_ACTION,
     CreateBookingView,
     TransitionView,
     action_buttons,
     booking_policy,
+    can_see_intake_notes,
     local_text,
     sees_everyone,
     visible_bookings,
 )
+from booking.audit import record_access
 from booking.models import Booking, Consultant, OutboxEmail, Service
 from booking.states import BookingStatus
 
@@ -142,52 +147,6 @@ class BookingFilterSet(WagtailFilterSet):
             del self.filters["consultant"]  # a consultant only has their own
 
 
-def spreadsheet_safe(value):
-    """A cell a spreadsheet would run as a formula is written as text."""
-    text = str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _field_text(name: str):
-    def value(booking):
-        value = getattr(booking, name)
-        return str(value) if isinstance(value, Consultant | Service) else value
-
-    return value
-
-
-EXPORT_VALUES = {
-    "consultant_time": consultant_time,
-    "payment_state": payment_state,
-    "status": lambda booking: booking.status_label,
-    "source": lambda booking: booking.get_source_display(),
-}
-EXPORT_HEADINGS = {
-    "consultant_time": "Starts (consultant's time)",
-    "payment_state": "Payment",
-    "start": "Starts (UTC)",
-}
-EXPORT_FIELDS = [
-    "reference",
-    "client_name",
-    "client_email",
-    "client_phone",
-    "consultant",
-    "service",
-    "start",
-    "consultant_time",
-    "status",
-    "payment_state",
-    "amount",
-    "amount_paid",
-    "currency",
-    "source",
-    "created_at",
-]
-
-
 class StatusColumn(Column):
     """The status as a badge coloured by state."""
 
@@ -246,27 +205,33 @@ class BookingIndexView(generic.IndexView):
         query = params.urlencode()
         return self.index_url + (f"?{query}" if query else "")
 
-    # Exports read the same scoped, filtered list; text cells are made safe.
-    custom_value_preprocess = {
-        **generic.IndexView.custom_value_preprocess,
-        str: {"csv": spreadsheet_safe, "xlsx": spreadsheet_safe},
-    }
+    # Wagtail's "Download CSV / XLSX" buttons export the scoped, filtered,
+    # searched list; `booking.exports` writes it through the export resource,
+    # or hands a large one to a background job.
+    show_export_buttons = True
 
-    def to_row_dict(self, item):
-        return {
-            field: EXPORT_VALUES.get(field, _field_text(field))(item)
-            for field in self.list_export
-        }
+    @cached_property
+    def header_more_buttons(self):
+        exports_url = reverse("booking_exports:index")
+        return [
+            *super().header_more_buttons,
+            Button("My exports", url=exports_url, icon_name="download", priority=110),
+        ]
 
-    def stream_csv(self, queryset):
-        """Wagtail's CSV export, reading rows in chunks so that memory stays flat
-        however long the list."""
-        writer = csv.DictWriter(Echo(), fieldnames=self.list_export)
-        yield writer.writerow(
-            {field: self.get_heading(queryset, field) for field in self.list_export}
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        if exports.is_large(queryset):
+            return exports.large_export_redirect(
+                self.request, format=spreadsheet_format
+            )
+        record_access(
+            user=self.request.user,
+            action="exported",
+            target=f"bookings list, {spreadsheet_format.upper()}",
+            request=self.request,
         )
-        for item in queryset.iterator(chunk_size=2000):
-            yield self.write_csv_row(writer, self.to_row_dict(item))
+        if spreadsheet_format == self.FORMAT_CSV:
+            return exports.csv_response(queryset)
+        return exports.xlsx_response(queryset)
 
 
 # --- one booking ------------------------------------------------------------------
@@ -295,6 +260,13 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
 
     def get_page_subtitle(self):
         return self.object.reference
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        record_access(
+            user=request.user, action="viewed", target=self.object, request=request
+        )
+        return response
 
     @cached_property
     def actions(self) -> list:
@@ -360,6 +332,7 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
             emails_url=self.may_view_emails and outbox_admin.emails_url(booking),
             history_url=self.history_url,
             timeline=_timeline(booking),
+            show_intake=can_see_intake_notes(self.request.user, booking),
         )
         return context
 
@@ -437,9 +410,6 @@ class BookingViewSet(ModelViewSet):
     search_backend_name = None
     ordering = "-start"
     list_per_page = 25
-    list_export = EXPORT_FIELDS
-    export_headings = EXPORT_HEADINGS
-    export_filename = "bookings"
 
     def get_common_view_kwargs(self, **kwargs):
         return super().get_common_view_kwargs(

@@ -2,7 +2,9 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 import booking.availability_admin  # noqa: F401  (registers its hooks)
+import booking.imports_admin  # noqa: F401  (registers its hooks)
 import booking.payments_admin  # noqa: F401  (registers its hooks)
+import booking.privacy_admin  # noqa: F401  (registers its hooks)
 import booking.reviews_admin  # noqa: F401  (registers its snippet)
 import booking.viewsets  # noqa: F401  (registers its hooks)
 from booking import outbox_admin  # noqa: F401  (registers its hooks)
@@ -25,6 +27,16 @@ ACTIONS = {
     "booking.cancel": ("Cancel booking", "Cancelled"),
     "booking.reschedule": ("Reschedule booking", "Rescheduled"),
     "booking.review": ("Review", "Client left a review"),
+    "booking.erase": ("Erase client data", "Client's personal data erased"),
+    "booking.anonymise": (
+        "Anonymise after retention period",
+        "Client's personal data removed (retention period ended)",
+    ),
+    "booking.delete_unverified": (
+        "Delete unverified draft",
+        "Deleted: the email address was never verified",
+    ),
+    "booking.import": ("Import booking", "Imported from a spreadsheet"),
 }
 
 

@@ -430,3 +430,16 @@ class PracticeSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "practice settings"
+
+
+def privacy_policy_revision():
+    """The live revision of the privacy policy page named in the default site's
+    practice settings: the version a client accepts when booking (registered
+    with `booking.privacy` in `CmsConfig.ready`). None without a live policy."""
+    practice = (
+        PracticeSettings.objects.filter(site__is_default_site=True)
+        .select_related("privacy_policy_page__live_revision")
+        .first()
+    )
+    page = practice.privacy_policy_page if practice else None
+    return page.live_revision if page is not None and page.live else None

@@ -25,6 +25,7 @@ from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.models import GroupPagePermission
 
 from booking.admin_views import forbidden
+from booking.models import Booking
 from booking.roles import CONSULTANTS
 from cms.models import ConsultantIndexPage, ConsultantPage
 
@@ -144,3 +145,22 @@ def own_page_menu_item():
     return OwnPageMenuItem(
         "My profile page", reverse("wagtailadmin_home"), icon_name="user", order=150
     )
+
+
+@hooks.register("before_delete_page")
+def keep_accepted_privacy_policies(request, page):
+    """Bookings keep the privacy policy revision their client accepted (PROTECT):
+    deleting that page would fail, so say why instead."""
+    pages = page.get_descendants(inclusive=True).values_list("pk", flat=True)
+    if Booking.objects.filter(
+        consent_policy__base_content_type__model="page",
+        consent_policy__base_content_type__app_label="wagtailcore",
+        consent_policy__object_id__in=[str(pk) for pk in pages],
+    ).exists():
+        return forbidden(
+            request,
+            f"“{page.title}” (or a page below it) is a privacy policy that clients "
+            "accepted when booking; it is kept as their record of consent. "
+            "Unpublish it, or choose another policy page in the practice settings.",
+        )
+    return None

@@ -336,3 +336,39 @@ BOOKING_REFUND_LATE_PERCENT = int(env("BOOKING_REFUND_LATE_PERCENT", "0"))
 REFUND_MAX_ATTEMPTS = int(env("REFUND_MAX_ATTEMPTS", "5"))
 # Consultants may ask for a payout once their available balance reaches this.
 PAYOUT_MINIMUM = int(env("PAYOUT_MINIMUM", "50"))
+
+# Spreadsheets
+# Exports of more rows than this run as a background job with a progress page.
+BOOKING_EXPORT_ASYNC_ROWS = int(env("BOOKING_EXPORT_ASYNC_ROWS", "5000"))
+# Rows read from the database per query chunk (and per progress update).
+BOOKING_EXPORT_CHUNK_ROWS = int(env("BOOKING_EXPORT_CHUNK_ROWS", "2000"))
+# A finished export's file can be downloaded (by its owner only) for this long.
+BOOKING_EXPORT_KEEP_HOURS = int(env("BOOKING_EXPORT_KEEP_HOURS", "24"))
+# An export job may run this long; it claims itself, so a redelivered task
+# (after Q_CLUSTER's `retry`) does not write it twice.
+BOOKING_EXPORT_TIMEOUT_SECONDS = int(env("BOOKING_EXPORT_TIMEOUT_SECONDS", "1800"))
+# Export files and uploaded imports live here, never under MEDIA_ROOT: they are
+# served only through views that check who is asking.
+BOOKING_SPREADSHEET_ROOT = Path(
+    env("BOOKING_SPREADSHEET_ROOT", str(BASE_DIR / ".local" / "spreadsheets"))
+)
+# Imports refuse larger files or more rows than this.
+BOOKING_IMPORT_MAX_BYTES = int(env("BOOKING_IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+BOOKING_IMPORT_MAX_ROWS = int(env("BOOKING_IMPORT_MAX_ROWS", "5000"))
+
+# Privacy
+# Finished bookings (completed, cancelled, rejected) are anonymised this many months
+# after their session, and drafts whose email was never verified are deleted after
+# this many hours (booking.privacy, run hourly by django-q2).
+BOOKING_RETENTION_MONTHS = int(env("BOOKING_RETENTION_MONTHS", "24"))
+BOOKING_UNVERIFIED_RETENTION_HOURS = int(
+    env("BOOKING_UNVERIFIED_RETENTION_HOURS", "24")
+)
+# Email addresses that slip into a log line (an ESP's or Stripe's error quoting
+# one) are masked before the line is written.
+LOGGING.setdefault("filters", {})["redact_personal_data"] = {
+    "()": "booking.redaction.RedactPersonalData"
+}
+for _handler in LOGGING["handlers"].values():
+    _handler.setdefault("filters", []).append("redact_personal_data")
+del _handler

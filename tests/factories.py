@@ -109,6 +109,18 @@ def make_draft(*, consultant=None, service=None, start=None, **client):
     )
 
 
+def member(group: str, **fields):
+    """A login in one of the roles' groups (booking/roles.py)."""
+    from django.contrib.auth.models import Group
+
+    from booking.roles import ensure_roles
+
+    ensure_roles()
+    user = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name=group))
+    return type(user).objects.get(pk=user.pk)
+
+
 def build_site():
     """A published home page with an empty consultant index and article index, as
     the default site; returns (home, consultant index, article index)."""
@@ -152,12 +164,15 @@ def publish_consultant_page(
 
 
 def _wagtail_root():
-    """Wagtail's migrations make the root page and default locale; a transactional
-    test's flush removes them, so make them again when they are gone."""
+    """Wagtail's migrations make the root page, the root collection and the default
+    locale; a transactional test's flush removes them, so make them again when
+    they are gone."""
     from django.conf import settings
     from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
+    from wagtail.models import Collection, Locale, Page
 
     code = get_supported_content_language_variant(settings.LANGUAGE_CODE)
     locale, _ = Locale.objects.get_or_create(language_code=code)
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     return Page.add_root(instance=Page(title="Root", slug="root", locale=locale))

@@ -41,6 +41,7 @@ class Result:
     baseline: Timing
     queries: int
     budget: float | None = None  # the largest acceptable ratio, if there is one
+    memory: tuple[int, int] | None = None  # peak bytes: figure, baseline
 
     @property
     def ratio(self) -> float:
@@ -112,8 +113,18 @@ def throwaway_database():
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def _megabytes(memory: tuple[int, int] | None) -> str:
+    if memory is None:
+        return ""
+    figure, baseline = (size / 2**20 for size in memory)
+    return f"{figure:.1f} / {baseline:.1f} MB"
+
+
 def table(rows: list[tuple[str, Result]]) -> str:
     header = ("benchmark", "figure p50 / p95", "baseline p50 / p95", "ratio", "queries")
+    with_memory = any(result.memory for _, result in rows)
+    if with_memory:
+        header += ("peak memory figure / baseline",)
     lines = [header]
     for name, result in rows:
         verdict = ""
@@ -128,8 +139,9 @@ def table(rows: list[tuple[str, Result]]) -> str:
                 f"{result.ratio:.2f}x{verdict}",
                 str(result.queries),
             )
+            + ((_megabytes(result.memory),) if with_memory else ())
         )
-    widths = [max(len(line[column]) for line in lines) for column in range(5)]
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
     text = [
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
         for line in lines

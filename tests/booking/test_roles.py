@@ -56,7 +56,11 @@ def test_the_migration_made_the_four_roles():
     assert {role.name for role in ROLES} <= set(
         Group.objects.values_list("name", flat=True)
     )
-    assert codenames(STAFF) == {"access_admin", "view_booking"}
+    assert codenames(STAFF) == {
+        "access_admin",
+        "view_booking",
+        "import_spreadsheets",
+    }
     assert {
         "approve_booking",
         "reject_booking",
@@ -113,6 +117,7 @@ MENU = {
     "calendar": "/admin/calendar/",
     "availability": "/admin/availability/",
     "emails": "/admin/emails/",
+    "import": "/admin/import/",
     "pages": "/admin/pages/",
     "images": "/admin/images/",
     "documents": "/admin/documents/",
@@ -148,8 +153,9 @@ def test_each_role_sees_its_own_menu(client, site_with_maya):
         "calendar",
         "availability",
         "emails",
+        "import",
     }
-    assert menu_of(client, member(STAFF)) == {"bookings", "calendar"}
+    assert menu_of(client, member(STAFF)) == {"bookings", "calendar", "import"}
     assert menu_of(client, site_with_maya.user) == {
         "bookings",
         "calendar",
