@@ -69,6 +69,11 @@ BOOKING_ACTIONS = tuple(
 
 IMPORT_SPREADSHEETS = "booking.spreadsheetimport.import_spreadsheets"
 
+# Their own tokens for the staff JSON API (Settings → API tokens; migration 0012).
+API_TOKENS = tuple(
+    f"wagtailcore.apitoken.{action}_apitoken" for action in ("add", "view", "delete")
+)
+
 ROLES = (
     Role(
         EDITORS,
@@ -105,6 +110,7 @@ ROLES = (
             "booking.spreadsheetimport.import_bookings",
             # Clients' data requests: export and erasure (migration 0011).
             "booking.accesslogentry.handle_data_requests",
+            *API_TOKENS,
         ),
     ),
     Role(
@@ -113,6 +119,7 @@ ROLES = (
             ACCESS_ADMIN,
             "booking.booking.view_booking",
             IMPORT_SPREADSHEETS,
+            *API_TOKENS,
         ),
     ),
     Role(

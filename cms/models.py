@@ -14,6 +14,7 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
@@ -198,6 +199,17 @@ class ConsultantPage(Page):
         index.SearchField("role"),
         index.FilterField("languages"),
     ]
+    # Wagtail's content API (/api/v2/); `consultant_id` is what /api/v1/ books.
+    api_fields = [
+        APIField("consultant_id"),
+        APIField("role"),
+        APIField("photo"),
+        APIField("summary"),
+        APIField("bio"),
+        APIField("qualifications"),
+        APIField("languages"),
+        APIField("specialisations"),
+    ]
     parent_page_types = ["cms.ConsultantIndexPage"]
     subpage_types = []
 
@@ -330,6 +342,14 @@ class ArticlePage(Page):
     search_fields = Page.search_fields + [
         index.SearchField("intro"),
         index.SearchField("body"),
+    ]
+    api_fields = [
+        APIField("date"),
+        APIField("author"),
+        APIField("intro"),
+        APIField("hero_image"),
+        APIField("body"),
+        APIField("tags"),
     ]
     parent_page_types = ["cms.ArticleIndexPage"]
     subpage_types = []

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +71,12 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "corsheaders",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "wagtail.api.v2",
+    # Only for Wagtail's API tokens screen (Settings → API tokens): Haven's staff API
+    # authenticates with those tokens; no v3 URL is served.
+    "wagtail.api.v3",
     "schedule",
     "django_fsm",
     "import_export",
@@ -258,8 +265,8 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "booking.api.authentication.WagtailTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
 }
 
@@ -336,6 +343,49 @@ BOOKING_REFUND_LATE_PERCENT = int(env("BOOKING_REFUND_LATE_PERCENT", "0"))
 REFUND_MAX_ATTEMPTS = int(env("REFUND_MAX_ATTEMPTS", "5"))
 # Consultants may ask for a payout once their available balance reaches this.
 PAYOUT_MINIMUM = int(env("PAYOUT_MINIMUM", "50"))
+
+# JSON API (booking/api/, README "API"): throttle rates are "N/second|minute|hour|day";
+# the docs at /api/docs/ load Swagger UI from drf-spectacular-sidecar, not a CDN.
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_SCHEMA_CLASS": "booking.api.schema.HavenAutoSchema",
+        "EXCEPTION_HANDLER": "booking.api.errors.exception_handler",
+        "DEFAULT_THROTTLE_CLASSES": [
+            "booking.api.throttles.AnonThrottle",
+            "booking.api.throttles.UserThrottle",
+        ],
+        "DEFAULT_THROTTLE_RATES": {
+            "anon": env("API_THROTTLE_ANON", "120/minute"),
+            "user": env("API_THROTTLE_USER", "600/minute"),
+            "booking_create": env("API_THROTTLE_BOOKING_CREATE", "10/hour"),
+            "verify": env("API_THROTTLE_VERIFY", "20/hour"),
+            "lookup": env("API_THROTTLE_LOOKUP", "30/hour"),
+            "manage": env("API_THROTTLE_MANAGE", "120/hour"),
+        },
+        "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    }
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Haven API",
+    "DESCRIPTION": "The booking flow for a separate frontend or chatbot.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["booking.api.schema.only_api_v1"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "booking.states.BookingStatus",
+        "BookingActionEnum": "booking.api.serializers.ACTION_NAMES",
+    },
+}
+# Browsers on these origins may call /api/ (CORS_ALLOWED_ORIGINS above), sending the
+# manage-link header and reading Retry-After.
+CORS_ALLOW_HEADERS = (*default_headers, "x-manage-token")
+CORS_EXPOSE_HEADERS = ["Retry-After"]
+WAGTAILAPI_BASE_URL = SITE_URL
+WAGTAILAPI_LIMIT_MAX = 50
 
 # Spreadsheets
 # Exports of more rows than this run as a background job with a progress page.

@@ -7,6 +7,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from cms.api import api_router
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
@@ -14,6 +15,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("sitemap.xml", sitemap),
     path("search/", cms_views.search, name="search"),
+    path("api/", include("booking.api.urls")),
+    path("api/v2/", api_router.urls),
     path("", include("booking.urls")),
 ]
 

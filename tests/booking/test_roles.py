@@ -60,6 +60,9 @@ def test_the_migration_made_the_four_roles():
         "access_admin",
         "view_booking",
         "import_spreadsheets",
+        "add_apitoken",
+        "view_apitoken",
+        "delete_apitoken",
     }
     assert {
         "approve_booking",
@@ -73,6 +76,7 @@ def test_the_migration_made_the_four_roles():
         "view_booking",
         "change_consultant",
         "change_outboxemail",
+        "add_apitoken",
     } <= codenames(BOOKING_ADMINS)
     assert "delete_booking" not in codenames(BOOKING_ADMINS)
     assert codenames(CONSULTANTS) == {"access_admin"}

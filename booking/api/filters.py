@@ -1,0 +1,41 @@
+"""Filters of the API's lists: `?status=&consultant=&service=&date_from=&date_to=`
+for bookings (dates of the session's start, UTC), `?consultant=` for services."""
+
+import django_filters
+
+from booking.models import Booking, Consultant, Service
+from booking.states import BookingStatus
+
+
+class BookingFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        choices=BookingStatus.choices, help_text="Repeat for several states."
+    )
+    consultant = django_filters.ModelChoiceFilter(
+        queryset=Consultant.objects.all(), help_text="A consultant's id."
+    )
+    service = django_filters.ModelChoiceFilter(
+        queryset=Service.objects.all(), to_field_name="slug", help_text="A slug."
+    )
+    date_from = django_filters.DateFilter(
+        field_name="start", lookup_expr="date__gte", help_text="First session day."
+    )
+    date_to = django_filters.DateFilter(
+        field_name="start", lookup_expr="date__lte", help_text="Last session day."
+    )
+
+    class Meta:
+        model = Booking
+        fields = []
+
+
+class ServiceFilter(django_filters.FilterSet):
+    consultant = django_filters.ModelChoiceFilter(
+        queryset=Consultant.objects.all(),
+        field_name="consultants",
+        help_text="Only services this consultant offers (their id).",
+    )
+
+    class Meta:
+        model = Service
+        fields = []

@@ -1,0 +1,405 @@
+"""The shapes the API reads and writes. They check types and lengths only; every
+booking rule is the services' and availability's (whose errors the views turn into
+the one error body)."""
+
+import zoneinfo
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from booking.admin_views import ACTIONS
+from booking.models import Booking, Consultant, Refund, Service
+from booking.states import BookingStatus
+
+MAX_SLOT_DAYS = 31
+ACTION_NAMES = list(ACTIONS)
+TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A moment between 2000 and 2100: anything else is a typing mistake, and
+    arithmetic near the calendar's ends would overflow."""
+
+    default_error_messages = {"out_of_range": "Give a date between 2000 and 2100."}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not 2000 <= moment.year <= 2100:
+            self.fail("out_of_range")
+        return moment
+
+
+class BoundedDateField(serializers.DateField):
+    default_error_messages = BoundedDateTimeField.default_error_messages
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not 2000 <= day.year <= 2100:
+            self.fail("out_of_range")
+        return day
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every failure: a machine-readable code, a sentence, and per-field problems
+    when the input was wrong."""
+
+    code = serializers.CharField(help_text="e.g. slot_taken, invalid_transition")
+    message = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()), required=False
+    )
+
+
+# --- consultants, services, slots --------------------------------------------------
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    consultants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "duration_minutes",
+            "price",
+            "currency",
+            "mode",
+            "capacity",
+            "requires_approval",
+            "minimum_notice_minutes",
+            "booking_window_days",
+            "consultants",
+        ]
+
+
+class ConsultantSerializer(serializers.ModelSerializer):
+    services = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug"
+    )
+
+    class Meta:
+        model = Consultant
+        fields = ["id", "name", "time_zone", "services"]
+
+
+class SlotQuerySerializer(serializers.Serializer):
+    service = serializers.SlugField(
+        max_length=120, help_text="The service's slug (see /api/v1/services/)."
+    )
+    date_from = BoundedDateField(
+        required=False, help_text="First day, in `tz` (default: today)."
+    )
+    date_to = BoundedDateField(
+        required=False,
+        help_text=f"Last day, included (default: 7 days; at most "
+        f"{MAX_SLOT_DAYS} days in all).",
+    )
+    tz = serializers.ChoiceField(
+        choices=TIME_ZONES,
+        required=False,
+        help_text="The client's IANA time zone for the days and the answer "
+        "(default: the consultant's).",
+    )
+
+
+class SlotSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    seats_left = serializers.IntegerField()
+
+
+class SlotsSerializer(serializers.Serializer):
+    consultant = serializers.IntegerField()
+    service = serializers.CharField()
+    tz = serializers.CharField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    slots = SlotSerializer(many=True)
+
+
+# --- the client's booking ---------------------------------------------------------
+
+
+class DraftSerializer(serializers.Serializer):
+    """What the public booking form asks for."""
+
+    consultant = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    service = serializers.SlugField(max_length=120)
+    start = BoundedDateTimeField(
+        help_text="One of the slots' `start`, with its offset (ISO 8601)."
+    )
+    client_name = serializers.CharField(max_length=200)
+    client_email = serializers.EmailField(max_length=254)
+    client_phone = serializers.CharField(
+        max_length=40, required=False, default="", allow_blank=True
+    )
+    client_notes = serializers.CharField(
+        max_length=Booking._meta.get_field("client_notes").max_length,
+        required=False,
+        default="",
+        allow_blank=True,
+    )
+    client_time_zone = serializers.ChoiceField(choices=TIME_ZONES)
+    consent = serializers.BooleanField(
+        help_text="The client accepts the privacy policy; must be true."
+    )
+
+    def validate_consent(self, value):
+        if value is not True:
+            raise serializers.ValidationError(
+                "Please accept the privacy policy to book."
+            )
+        return value
+
+
+class BookingStateSerializer(serializers.ModelSerializer):
+    """A booking's state, and nothing personal."""
+
+    status_label = serializers.CharField()
+
+    class Meta:
+        model = Booking
+        fields = ["reference", "status", "status_label"]
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        max_length=200, help_text="The token from the emailed verification link."
+    )
+
+
+class LookupSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class MessageSerializer(serializers.Serializer):
+    message = serializers.CharField()
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["amount", "status", "created_at"]
+
+
+class ManagedBookingSerializer(serializers.ModelSerializer):
+    """What the manage page shows the client, and what they may do now."""
+
+    status_label = serializers.CharField()
+    consultant = serializers.IntegerField(source="consultant_id")
+    consultant_name = serializers.CharField(source="consultant.name")
+    service = serializers.CharField(source="service.slug")
+    service_title = serializers.CharField(source="service.title")
+    refunds = RefundSerializer(many=True)
+    can_cancel = serializers.BooleanField()
+    can_reschedule = serializers.BooleanField()
+    needs_payment = serializers.BooleanField()
+    can_review = serializers.BooleanField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "reference",
+            "status",
+            "status_label",
+            "consultant",
+            "consultant_name",
+            "service",
+            "service_title",
+            "start",
+            "end",
+            "client_name",
+            "client_email",
+            "client_phone",
+            "client_time_zone",
+            "amount",
+            "amount_paid",
+            "currency",
+            "refunds",
+            "can_cancel",
+            "can_reschedule",
+            "needs_payment",
+            "can_review",
+        ]
+
+
+class PaymentStartSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=["stripe", "offline"],
+        help_text="stripe: send the client to checkout_url; offline: show "
+        "instructions.",
+    )
+    status = serializers.ChoiceField(choices=BookingStatus.choices)
+    checkout_url = serializers.URLField(required=False)
+    instructions = serializers.CharField(required=False)
+    amount_due = serializers.DecimalField(max_digits=10, decimal_places=2)
+    currency = serializers.CharField()
+
+
+class CancellationQuoteSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=BookingStatus.choices)
+    amount_paid = serializers.DecimalField(max_digits=10, decimal_places=2)
+    refund_amount = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        help_text="What cancelling now gives back, by the cancellation policy.",
+    )
+    currency = serializers.CharField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, required=False, default="", allow_blank=True
+    )
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = BoundedDateTimeField(
+        help_text="A free slot's `start` (see the consultant's slots)."
+    )
+
+
+class ReviewSerializer(serializers.Serializer):
+    rating = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(
+        max_length=2000, required=False, default="", allow_blank=True
+    )
+    display_name = serializers.CharField(
+        max_length=60, required=False, default="", allow_blank=True
+    )
+
+
+class ReviewCreatedSerializer(serializers.Serializer):
+    rating = serializers.IntegerField()
+    comment = serializers.CharField()
+    display_name = serializers.CharField()
+    is_published = serializers.BooleanField()
+
+
+# --- staff ----------------------------------------------------------------------------
+
+
+class StaffBookingSerializer(serializers.ModelSerializer):
+    """A booking as the staff see it. `client_notes` only for those who care for
+    the client (`can_see_intake_notes`); `actions`, what this user may run now."""
+
+    status_label = serializers.CharField()
+    consultant_name = serializers.CharField(source="consultant.name")
+    service = serializers.CharField(source="service.slug")
+    client_notes = serializers.SerializerMethodField()
+    actions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "reference",
+            "status",
+            "status_label",
+            "consultant",
+            "consultant_name",
+            "service",
+            "start",
+            "end",
+            "client_name",
+            "client_email",
+            "client_phone",
+            "client_time_zone",
+            "client_notes",
+            "amount",
+            "amount_paid",
+            "currency",
+            "source",
+            "reject_reason",
+            "cancel_reason",
+            "created_at",
+            "actions",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_client_notes(self, booking):
+        return booking.client_notes if self.context["notes"](booking) else None
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=ACTION_NAMES))
+    )
+    def get_actions(self, booking):
+        return self.context["actions"](booking)
+
+
+# Which fields each action needs (the services check their content).
+ACTION_FIELDS = {
+    "approve_at": ["start"],
+    "reject": ["reason"],
+    "record_offline_payment": ["amount", "method"],
+    "reschedule": ["start"],
+    "cancel": ["reason"],
+}
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=ACTION_NAMES)
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    start = BoundedDateTimeField(
+        required=False, help_text="approve_at, reschedule: the new start."
+    )
+    override_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        help_text="approve_at, reschedule: why the time may be outside availability.",
+    )
+    amount = serializers.DecimalField(
+        max_digits=10, decimal_places=2, required=False, min_value=0
+    )
+    method = serializers.CharField(max_length=60, required=False, allow_blank=True)
+    payment_reference = serializers.CharField(
+        max_length=100, required=False, allow_blank=True
+    )
+
+    def validate(self, data):
+        missing = {
+            name: "This field is required for this action."
+            for name in ACTION_FIELDS.get(data["action"], [])
+            if data.get(name) in (None, "")
+        }
+        if missing:
+            raise serializers.ValidationError(missing)
+        return data
+
+    def action_data(self) -> dict:
+        """The data the admin's action runners read (`booking.admin_views`)."""
+        data = self.validated_data
+        return {
+            "start_at": data.get("start"),
+            "override_reason": (data.get("override_reason") or "").strip(),
+            "reason": data.get("reason", ""),
+            "amount": data.get("amount"),
+            "method": data.get("method", ""),
+            "reference": data.get("payment_reference", ""),
+        }
+
+
+class StaffCreateSerializer(serializers.Serializer):
+    consultant = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    service = serializers.SlugField(max_length=120)
+    start = BoundedDateTimeField()
+    client_name = serializers.CharField(max_length=200)
+    client_email = serializers.EmailField(max_length=254)
+    client_phone = serializers.CharField(
+        max_length=40, required=False, default="", allow_blank=True
+    )
+    client_time_zone = serializers.ChoiceField(
+        choices=TIME_ZONES, required=False, default="", allow_blank=True
+    )
+    client_notes = serializers.CharField(
+        max_length=Booking._meta.get_field("client_notes").max_length,
+        required=False,
+        default="",
+        allow_blank=True,
+    )
+    override_reason = serializers.CharField(
+        max_length=500, required=False, default="", allow_blank=True
+    )

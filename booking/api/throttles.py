@@ -1,0 +1,77 @@
+"""Request limits for the API, counted in Django's cache (shared through Redis when
+REDIS_URL is set). Rates are the REST_FRAMEWORK setting's DEFAULT_THROTTLE_RATES,
+read on each request so that they can be changed per environment and in tests.
+Clients are told apart as the booking pages' own limits tell them apart
+(`booking.ratelimit.client_ip`): DRF's default would trust any X-Forwarded-For a
+client sends."""
+
+import hashlib
+
+from rest_framework import throttling
+from rest_framework.settings import api_settings
+
+from booking import ratelimit
+
+
+class LiveRates:
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        return ratelimit.client_ip(request)
+
+
+class AnonThrottle(LiveRates, throttling.AnonRateThrottle):
+    pass
+
+
+class UserThrottle(LiveRates, throttling.UserRateThrottle):
+    pass
+
+
+class ScopedThrottle(LiveRates, throttling.SimpleRateThrottle):
+    """Per client address, for one kind of request (`scope`): creating drafts,
+    verifying, looking bookings up, using a manage link."""
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
+class EmailThrottle(ScopedThrottle):
+    """Per email address in the request body as well, so that one address cannot
+    be flooded from many networks. The address is hashed before it is a key."""
+
+    def get_cache_key(self, request, view):
+        data = request.data if isinstance(request.data, dict) else {}
+        email = data.get("email") or data.get("client_email")
+        if not isinstance(email, str) or not email.strip():
+            return None
+        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        return self.cache_format % {"scope": f"{self.scope}-email", "ident": digest}
+
+
+class CreateThrottle(ScopedThrottle):
+    scope = "booking_create"
+
+
+class CreateEmailThrottle(EmailThrottle):
+    scope = "booking_create"
+
+
+class VerifyThrottle(ScopedThrottle):
+    scope = "verify"
+
+
+class LookupThrottle(ScopedThrottle):
+    scope = "lookup"
+
+
+class LookupEmailThrottle(EmailThrottle):
+    scope = "lookup"
+
+
+class ManageThrottle(ScopedThrottle):
+    scope = "manage"
