@@ -13,6 +13,9 @@ DEFAULT_LIMITS = {
     "verify": (20, 3600),
     "lookup": (5, 3600),
     "manage": (30, 3600),
+    # The admin's sign-in form (config/admin_login.py).
+    "admin_login": (10, 900),
+    "admin_login_address": (50, 900),
 }
 
 

@@ -28,6 +28,7 @@ from booking.admin_views import forbidden
 from booking.models import Booking
 from booking.roles import CONSULTANTS
 from cms.models import ConsultantIndexPage, ConsultantPage
+from cms.page_cache import mark_cacheable
 
 REFUSAL = "You may only edit your own profile page."
 
@@ -145,6 +146,12 @@ def own_page_menu_item():
     return OwnPageMenuItem(
         "My profile page", reverse("wagtailadmin_home"), icon_name="user", order=150
     )
+
+
+@hooks.register("before_serve_page")
+def remember_page_is_public(page, request, serve_args, serve_kwargs):
+    """Lets the anonymous page cache store this response (cms/page_cache.py)."""
+    mark_cacheable(request, page)
 
 
 @hooks.register("before_delete_page")

@@ -42,7 +42,12 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-haven-development-only"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS is required when DEBUG is off: the host names Haven answers "
+        "to, comma-separated (for example haven.example.org)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # Absolute links in emails and on the API point here.
@@ -94,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,6 +107,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cms.page_cache.AnonymousPageCacheMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -192,6 +199,7 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_I18N_ENABLED = False
 # Haven reaches nothing on the internet at run time: no Gravatar avatars.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Booking
 BOOKING_REFERENCE_PREFIX = env("BOOKING_REFERENCE_PREFIX", "MS")
@@ -250,7 +258,11 @@ Q_CLUSTER = {
 }
 
 _CACHE = (
-    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    {
+        "BACKEND": "config.cache.ForgivingRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 )
@@ -386,6 +398,68 @@ CORS_ALLOW_HEADERS = (*default_headers, "x-manage-token")
 CORS_EXPOSE_HEADERS = ["Retry-After"]
 WAGTAILAPI_BASE_URL = SITE_URL
 WAGTAILAPI_LIMIT_MAX = 50
+
+# Production hardening and operations
+# Integrations that receive webhooks refuse to start without the secret that proves
+# a webhook is genuine.
+if not DEBUG and STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured(
+        "STRIPE_WEBHOOK_SECRET is required when STRIPE_SECRET_KEY is set: without "
+        "it no payment could be confirmed. Copy it from the webhook endpoint in "
+        "Stripe's dashboard."
+    )
+if not DEBUG and ANYMAIL_ESP and not env("ANYMAIL_WEBHOOK_SECRET"):
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET is required when ANYMAIL_ESP is set: it guards the "
+        "delivery-tracking webhook (user:password, as set at the email provider)."
+    )
+
+# Two Content-Security-Policies (config/security.py): the public site runs no
+# inline script; Wagtail's admin still needs inline script for a few widgets.
+_CSP_COMMON = {
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'", "data:"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+    "base-uri": ["'self'"],
+    "object-src": ["'none'"],
+    # Paying redirects from a form post to Stripe's hosted Checkout.
+    "form-action": ["'self'", "https://checkout.stripe.com"],
+}
+CONTENT_SECURITY_POLICY = {
+    "public": {**_CSP_COMMON, "script-src": ["'self'"]},
+    "admin": {**_CSP_COMMON, "script-src": ["'self'", "'unsafe-inline'"]},
+}
+CONTENT_SECURITY_POLICY_ADMIN_PATHS = ["/admin/", "/django-admin/"]
+CONTENT_SECURITY_POLICY_REPORT_ONLY = env_bool("CSP_REPORT_ONLY")
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Load balancers check /healthz over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+HEALTHZ_CLUSTER_LATE_SECONDS = int(env("HEALTHZ_CLUSTER_LATE_SECONDS", "300"))
+
+# Anonymous visitors get public pages from the cache (cms/page_cache.py).
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "300"))
+
+# Uploaded images: only formats browsers show, bounded in bytes and in pixels (a
+# small file can still decode to a huge bitmap).
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+
+# LOG_FORMAT=json writes one JSON object per line (config/logging.py).
+if env("LOG_FORMAT") == "json":
+    LOGGING["formatters"] = {"json": {"()": "config.logging.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# Errors to Sentry when SENTRY_DSN is set; never with personal data.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    from config.logging import start_sentry
+
+    start_sentry(SENTRY_DSN, environment=env("SENTRY_ENVIRONMENT", "production"))
 
 # Spreadsheets
 # Exports of more rows than this run as a background job with a progress page.

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
@@ -8,8 +9,17 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
 from cms.api import api_router
+from config.admin_login import ThrottledLoginView
+from config.health import healthz
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/login/", ThrottledLoginView.as_view()),
+    # One sign-in form, throttled: Django's admin signs in through Wagtail's.
+    path(
+        "django-admin/login/",
+        RedirectView.as_view(url="/admin/login/", query_string=True),
+    ),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -58,3 +58,14 @@ def plain_static_files(settings):
 def uploaded_files_in_a_temporary_folder(settings, tmp_path):
     """Images and exports written by tests never land in the working tree."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the database is rolled back between
+    tests, so pages, navigation and rate-limit counts cached by an earlier test
+    would describe rows that no longer exist."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()

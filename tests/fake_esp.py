@@ -55,6 +55,7 @@ class EmailBackend(AnymailTestBackend):
             "outbox_id": int(message.metadata["outbox_id"]),
             "to": payload.recipient_emails,
             "subject": message.subject,
+            "body": message.body,
             "tags": message.tags,
             "pid": os.getpid(),
         }

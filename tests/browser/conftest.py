@@ -60,8 +60,19 @@ def page(browser):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    # Every browser test also proves the pages it saw work under Haven's CSP.
+    assert not refused, f"blocked by the Content-Security-Policy: {refused}"
 
 
 @pytest.fixture

@@ -110,7 +110,10 @@ def test_consultant_page_shows_profile_and_services(client, site):
     assert f'<link rel="canonical" href="{page.full_url}">' in html
 
 
-def test_consultant_page_query_count_does_not_grow_with_bookings(client, site):
+def test_consultant_page_query_count_does_not_grow_with_bookings(
+    client, site, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0  # the uncached page: tests/cms/test_page_cache.py
     _, team, _ = site
     page = consultant_page(team, "Ana", tags=["Grief", "Anxiety"])
     page.photo = ImageFactory()

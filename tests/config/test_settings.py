@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DEBUG": "0",
@@ -97,3 +99,33 @@ def test_redis_url_switches_the_job_queue_to_redis():
     assert orm["orm"] == "default" and "redis" not in orm
     assert redis["redis"] == "redis://127.0.0.1:6379/0" and "orm" not in redis
     assert orm["timeout"] < orm["retry"] and orm["max_attempts"] > 0
+
+
+@pytest.mark.parametrize(
+    "missing, extra, message",
+    [
+        ({"ALLOWED_HOSTS": ""}, {}, "ALLOWED_HOSTS is required"),
+        ({}, {"STRIPE_SECRET_KEY": "sk_live_x"}, "STRIPE_WEBHOOK_SECRET is required"),
+        ({}, {"ANYMAIL_ESP": "postmark"}, "ANYMAIL_WEBHOOK_SECRET is required"),
+    ],
+)
+def test_production_refuses_to_start_without_what_it_needs(missing, extra, message):
+    environment = {**PRODUCTION, **missing, **extra}
+
+    result = run(["manage.py", "check"], **environment)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_starts_with_every_integration_configured():
+    result = run(
+        ["manage.py", "check"],
+        **PRODUCTION,
+        STRIPE_SECRET_KEY="sk_live_x",
+        STRIPE_WEBHOOK_SECRET="whsec_x",
+        ANYMAIL_ESP="postmark",
+        ANYMAIL_WEBHOOK_SECRET="user:password",
+    )
+
+    assert result.returncode == 0, result.stderr
