@@ -86,7 +86,8 @@ def replay(queries: list[tuple[str, object]]) -> Callable[[], None]:
         with connection.cursor() as cursor:
             for sql, params in queries:
                 cursor.execute(sql, params)
-                cursor.fetchall()
+                if cursor.description is not None:  # writes return no rows
+                    cursor.fetchall()
 
     return run
 
