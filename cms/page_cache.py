@@ -60,6 +60,8 @@ def is_candidate(request) -> bool:
         settings.PAGE_CACHE_SECONDS > 0
         and request.method == "GET"
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        # A message waiting in a cookie is shown on the next page rendered.
+        and "messages" not in request.COOKIES
         and not request.user.is_authenticated
     )
 

@@ -105,3 +105,13 @@ def test_booking_pages_with_personal_data_are_never_stored(client, team):
     assert response.status_code == 200
     assert booking.reference.encode() in response.content
     assert "X-Page-Cache" not in response
+
+
+def test_a_visitor_with_a_message_waiting_gets_a_fresh_page(client, team):
+    page = publish_consultant_page(team, "Maya Stone")
+    visit(client, page.url)
+    client.cookies["messages"] = "waiting"
+
+    response, queries = visit(client, page.url)
+
+    assert "X-Page-Cache" not in response and queries > 0
