@@ -43,7 +43,8 @@ def bookings():
     rows = (_booking(n, consultants, service, start) for n in range(ROWS))
     while batch := list(itertools.islice(rows, BATCH)):
         Booking.objects.bulk_create(batch)
-    return Booking.objects.order_by("-start")
+    # Only these: other benchmarks in the same run add bookings of their own.
+    return Booking.objects.filter(service=service).order_by("-start")
 
 
 def _booking(n, consultants, service, start) -> Booking:
