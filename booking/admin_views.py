@@ -29,14 +29,13 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from booking import availability, services
 from booking.errors import BookingError
 from booking.models import CONDITION_MESSAGES, Booking, Consultant, Service
-from booking.states import BookingStatus
+from booking.states import MOVABLE, BookingStatus
 
 S = BookingStatus
 # Any of these lets a user see the whole list (Wagtail's own rule for listings).
 ANY_ACTION = ("add", "change", "delete", "view")
 OVERRIDE = "booking.override_availability"
 # services.reschedule moves bookings in these states.
-MOVABLE = (S.PENDING, S.APPROVED, S.CONFIRMED)
 
 
 # --- who sees what --------------------------------------------------------------

@@ -399,17 +399,23 @@ def refund_due(
 def after_cancel(booking: Booking, *, by_client: bool) -> None:
     """Inside `services.cancel`: refund paid payments by policy and close open
     Checkout Sessions (a payment that still gets through is refunded in full)."""
+    for payment, amount in cancellation_refunds(booking, by_client=by_client):
+        request_refund(
+            payment, amount, reason="Booking cancelled", key=f"cancel:{payment.pk}"
+        )
+    close_open_checkouts(booking)
+
+
+def cancellation_refunds(booking: Booking, *, by_client: bool):
+    """What cancelling now refunds by policy, payment by payment: what
+    `after_cancel` pays back, and what the API quotes before a client cancels."""
+    refunds = []
     for payment in booking.payments.filter(status=Payment.Status.PAID):
         left = payment.paid_amount - payment.refunded_amount
         amount = min(refund_due(booking, left, by_client=by_client), left)
         if amount > 0:
-            request_refund(
-                payment,
-                amount,
-                reason="Booking cancelled",
-                key=f"cancel:{payment.pk}",
-            )
-    close_open_checkouts(booking)
+            refunds.append((payment, amount))
+    return refunds
 
 
 def close_open_checkouts(booking: Booking) -> None:

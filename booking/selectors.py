@@ -4,7 +4,8 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Count, Window
 
-from booking.models import Consultant, Review, Service
+from booking.models import Booking, Consultant, Review, Service
+from booking.states import MOVABLE, OPEN, BookingStatus
 
 
 def offer_of(consultant_id: int) -> tuple[Consultant, list[Service]]:
@@ -40,3 +41,31 @@ def published_reviews(consultant_id: int, *, latest: int = 5) -> ReviewSummary:
     if not reviews:
         return ReviewSummary([], None, 0)
     return ReviewSummary(reviews, round(reviews[0].average, 1), reviews[0].total)
+
+
+@dataclass(frozen=True)
+class ClientOptions:
+    """What a client may do now with their booking behind a manage link: the
+    page and the API offer the same."""
+
+    can_cancel: bool
+    can_reschedule: bool
+    needs_payment: bool
+    can_review: bool
+
+
+def owes_payment(booking: Booking) -> bool:
+    return (
+        booking.status in (BookingStatus.APPROVED, BookingStatus.PAYMENT_PENDING)
+        and booking.amount > booking.amount_paid
+    )
+
+
+def client_options(booking: Booking) -> ClientOptions:
+    return ClientOptions(
+        can_cancel=booking.status in OPEN,
+        can_reschedule=booking.status in MOVABLE,
+        needs_payment=owes_payment(booking),
+        can_review=booking.status == BookingStatus.COMPLETED
+        and not Review.objects.filter(booking=booking).exists(),
+    )

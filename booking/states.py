@@ -22,6 +22,8 @@ SLOT_HOLDING = (S.PENDING, S.APPROVED, S.PAYMENT_PENDING, S.CONFIRMED)
 ACTIVE = SLOT_HOLDING
 # Open bookings can still be cancelled.
 OPEN = (S.DRAFT, *SLOT_HOLDING)
+# States from which a booking may be moved to another time.
+MOVABLE = (S.PENDING, S.APPROVED, S.CONFIRMED)
 FINAL = (S.COMPLETED, S.CANCELLED, S.REJECTED)
 
 

@@ -5,6 +5,7 @@ without JavaScript. Every rule lives in `booking.services`; views translate its
 errors into pages."""
 
 import zoneinfo
+from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 from itertools import groupby
@@ -20,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from booking import availability, payments, ratelimit, services, tokens
+from booking import availability, payments, ratelimit, selectors, services, tokens
 from booking.errors import BookingError, SlotTaken, TokenError
 from booking.forms import (
     DetailsForm,
@@ -30,12 +31,10 @@ from booking.forms import (
     ReviewForm,
     TimeZoneForm,
 )
-from booking.models import Booking, BookingToken, Consultant, Review, Service
-from booking.states import OPEN, BookingStatus
+from booking.models import Booking, BookingToken, Consultant, Service
 
 Purpose = BookingToken.Purpose
 DAYS_SHOWN = 7
-MOVABLE = (BookingStatus.PENDING, BookingStatus.APPROVED, BookingStatus.CONFIRMED)
 
 
 # --- choosing -----------------------------------------------------------------------
@@ -240,6 +239,7 @@ def manage_link_view(view):
 @never_cache
 @manage_link_view
 def manage(request, token, booking):
+    options = selectors.client_options(booking)
     return TemplateResponse(
         request,
         "booking/manage.html",
@@ -247,18 +247,11 @@ def manage(request, token, booking):
             "booking": booking,
             "token": token,
             "local_start": booking.start.astimezone(ZoneInfo(booking.client_time_zone)),
-            "can_cancel": booking.status in OPEN,
-            "can_reschedule": booking.status in MOVABLE,
-            "needs_payment": booking.status
-            in (BookingStatus.APPROVED, BookingStatus.PAYMENT_PENDING)
-            and booking.amount > booking.amount_paid,
+            **asdict(options),
             "pay_online": payments.stripe_enabled(),
             "refunds": booking.refunds.all(),
             "reason_form": ReasonForm(),
-            "review_form": ReviewForm()
-            if booking.status == BookingStatus.COMPLETED
-            and not Review.objects.filter(booking=booking).exists()
-            else None,
+            "review_form": ReviewForm() if options.can_review else None,
         },
     )
 

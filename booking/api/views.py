@@ -3,6 +3,7 @@ availability or permission function as the booking pages and the Wagtail admin,
 and answers with a serializer; refusals are `BookingError`s and DRF exceptions,
 which `booking.api.errors` turns into the one error body."""
 
+from dataclasses import asdict
 from datetime import time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -23,10 +24,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import availability, payments, services, tokens
+from booking import availability, payments, selectors, services, tokens
 from booking.admin_views import (
     ACTIONS,
-    MOVABLE,
     available_actions,
     can_see_intake_notes,
     visible_bookings,
@@ -37,8 +37,8 @@ from booking.api.filters import BookingFilter, ServiceFilter
 from booking.api.permissions import CreatesBookingsOnPost, SeesBookings
 from booking.audit import record_access
 from booking.errors import InvalidTransition, NotPermitted
-from booking.models import Booking, BookingToken, Consultant, Review, Service
-from booking.states import OPEN, BookingSource, BookingStatus
+from booking.models import Booking, BookingToken, Consultant, Service
+from booking.states import BookingSource, BookingStatus
 from booking.viewsets import CappedPaginator
 
 S = BookingStatus
@@ -340,21 +340,9 @@ class ManageView(Personal, PublicView):
 
     def details(self, booking: Booking) -> Response:
         booking.refresh_from_db()
-        booking.can_cancel = booking.status in OPEN
-        booking.can_reschedule = booking.status in MOVABLE
-        booking.needs_payment = needs_payment(booking)
-        booking.can_review = (
-            booking.status == S.COMPLETED
-            and not Review.objects.filter(booking=booking).exists()
-        )
+        for name, value in asdict(selectors.client_options(booking)).items():
+            setattr(booking, name, value)
         return Response(s.ManagedBookingSerializer(booking).data)
-
-
-def needs_payment(booking: Booking) -> bool:
-    return (
-        booking.status in (S.APPROVED, S.PAYMENT_PENDING)
-        and booking.amount > booking.amount_paid
-    )
 
 
 class ManageDetails(ManageView):
@@ -382,7 +370,7 @@ class ManagePay(ManageView):
     def post(self, request):
         booking, token = self.managed(request)
         if not payments.stripe_enabled():
-            if not needs_payment(booking):
+            if not selectors.owes_payment(booking):
                 raise InvalidTransition(
                     f"Booking {booking.reference} is {booking.status_label.lower()}: "
                     "there is nothing to pay now."
@@ -447,12 +435,8 @@ class ManageCancel(ManageView):
 
 
 def refund_quote(booking: Booking) -> Decimal:
-    """What `payments.after_cancel` would refund if the client cancelled now."""
-    total = Decimal("0.00")
-    for payment in booking.payments.filter(status=payments.Payment.Status.PAID):
-        left = payment.paid_amount - payment.refunded_amount
-        total += min(payments.refund_due(booking, left, by_client=True), left)
-    return total
+    refunds = payments.cancellation_refunds(booking, by_client=True)
+    return sum((amount for _, amount in refunds), Decimal("0.00"))
 
 
 class ManageReschedule(ManageView):
