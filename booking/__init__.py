@@ -1,0 +1,22 @@
+"""Haven's booking domain: one Django app (label `booking`), one package per area.
+
+    core/           consultants, services, bookings, tokens; states, errors, roles
+    scheduling/     hours, time off, free slots, calendar files and feeds
+    notifications/  the email outbox, what each email says, reminders
+    payments/       Stripe and offline payments, refunds, earnings, payouts
+    privacy/        consent, the access log, data requests, erasure, retention
+    reviews/        clients' reviews
+    lifecycle/      every change to a booking: the booking services and their steps
+    spreadsheets/   import-export resources, exports, imports, historical bookings
+    admin/          the Wagtail admin's screens
+    web/            the public booking journey
+    api/            the JSON API
+    demo/           demo bookings and hours
+    tasks.py        django-q2 entry points
+    models.py       imports every area's models, so that Django finds them
+
+Dependencies point one way: the edges (admin, web, api, tasks) -> lifecycle -> the
+areas -> core; `booking` never imports `cms`. tests/test_layout.py holds the code to
+it (no import cycles, no other module's `_private` names). The README's "Layout"
+section says more.
+"""

@@ -5,3 +5,7 @@ class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = "Bookings"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # The ESPs' delivery webhooks reach the outbox through anymail's signal.
+        from booking.notifications import outbox  # noqa: F401

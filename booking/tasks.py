@@ -8,37 +8,41 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from booking import notifications, privacy, services
-from booking.models import Booking
-from booking.states import BookingStatus
+from booking.admin import exports as admin_exports
+from booking.core.models import Booking
+from booking.core.states import BookingStatus
+from booking.lifecycle import services
+from booking.notifications import outbox, reminders
+from booking.privacy import retention
+from booking.spreadsheets import exports, imports
 
 # At most this many bookings expire per run; the next run takes the rest.
 BATCH = 500
 
 
 def send_email(email_id: int) -> str:
-    return notifications.send(email_id)
+    return outbox.send(email_id)
 
 
 def retry_emails() -> int:
     """Every minute: hand emails that are still unsent to new send tasks."""
-    return notifications.retry_unsent()
+    return outbox.retry_unsent()
 
 
 def send_reminders() -> int:
     """Every 5 minutes: the 24-hour and 30-minute reminders now due."""
-    return notifications.queue_due_reminders()
+    return reminders.queue_due_reminders()
 
 
 def notify_sessions_to_complete() -> int:
     """Every hour: ask for ended sessions to be marked completed."""
-    return notifications.queue_session_ended_notices()
+    return reminders.queue_session_ended_notices()
 
 
 def apply_retention() -> str:
     """Every hour: anonymise finished bookings past the retention period and
-    delete unverified drafts (booking.privacy)."""
-    return privacy.apply_retention()
+    delete unverified drafts (booking.privacy.retention)."""
+    return retention.apply_retention()
 
 
 def expire_stale_bookings() -> int:
@@ -75,14 +79,11 @@ def _expire(stale, reason: str) -> int:
 
 
 def write_export(job_id: int) -> str:
-    """A large booking export (booking.exports), writing its progress as it goes."""
-    from booking import exports
-
-    return exports.write_export(job_id)
+    """A large booking export (booking.spreadsheets.exports), writing the rows the
+    bookings list shows its owner, its progress as it goes."""
+    return exports.write_export(job_id, bookings_for=admin_exports.bookings_for)
 
 
 def delete_expired_exports() -> int:
     """Every hour: expired export files and import uploads left unconfirmed."""
-    from booking import exports, imports
-
     return exports.delete_expired_exports() + imports.delete_stale_uploads()

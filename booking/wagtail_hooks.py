@@ -1,14 +1,18 @@
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
-import booking.availability_admin  # noqa: F401  (registers its hooks)
-import booking.imports_admin  # noqa: F401  (registers its hooks)
-import booking.payments_admin  # noqa: F401  (registers its hooks)
-import booking.privacy_admin  # noqa: F401  (registers its hooks)
-import booking.reviews_admin  # noqa: F401  (registers its snippet)
-import booking.viewsets  # noqa: F401  (registers its hooks)
-from booking import outbox_admin  # noqa: F401  (registers its hooks)
-from booking.states import BookingStatus
+import booking.admin.availability  # noqa: F401  (registers its hooks)
+import booking.admin.bookings  # noqa: F401  (registers its hooks)
+import booking.admin.calendar  # noqa: F401  (registers its hooks)
+import booking.admin.calendar_feed  # noqa: F401  (registers its hooks)
+import booking.admin.dashboard  # noqa: F401  (registers its hooks)
+import booking.admin.exports  # noqa: F401  (registers its hooks)
+import booking.admin.imports  # noqa: F401  (registers its hooks)
+import booking.admin.outbox  # noqa: F401  (registers its hooks)
+import booking.admin.payments  # noqa: F401  (registers its hooks)
+import booking.admin.privacy  # noqa: F401  (registers its hooks)
+import booking.admin.reviews  # noqa: F401  (registers its snippet)
+from booking.core.states import BookingStatus
 
 ACTIONS = {
     "booking.create": ("Create booking", "Booking created"),

@@ -7,9 +7,9 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from booking import privacy
+        from booking.privacy import consent
         from cms import signals  # noqa: F401  (connects its receivers)
         from cms.models import privacy_policy_revision
 
         # booking never imports cms: it asks this for the policy clients accept.
-        privacy.set_policy_source(privacy_policy_revision)
+        consent.set_policy_source(privacy_policy_revision)

@@ -21,8 +21,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from booking import availability, selectors
-from booking.models import Consultant, Service
+from booking.core.models import Consultant, Service
+from booking.lifecycle import selectors
+from booking.scheduling.slots import free_slots
 from cms.blocks import BodyBlock
 
 WORDS_PER_MINUTE = 200
@@ -240,7 +241,7 @@ class ConsultantPage(Page):
         if service is None:
             return []
         now = timezone.now()
-        slots = availability.free_slots(
+        slots = free_slots(
             consultant=self.consultant,
             service=service,
             start=now,
@@ -455,7 +456,7 @@ class PracticeSettings(BaseSiteSetting):
 def privacy_policy_revision():
     """The live revision of the privacy policy page named in the default site's
     practice settings: the version a client accepts when booking (registered
-    with `booking.privacy` in `CmsConfig.ready`). None without a live policy."""
+    with `booking.privacy.consent` in `CmsConfig.ready`). None without a live policy."""
     practice = (
         PracticeSettings.objects.filter(site__is_default_site=True)
         .select_related("privacy_policy_page__live_revision")

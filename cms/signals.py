@@ -7,7 +7,8 @@ from schedule.models import Event
 from wagtail.models import Page, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from booking.models import Booking, Consultant, Review, Service
+from booking.core.models import Booking, Consultant, Service
+from booking.reviews.models import Review
 from cms.models import PracticeSettings
 from cms.page_cache import new_generation
 from cms.templatetags.navigation import nav_cache_key

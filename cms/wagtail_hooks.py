@@ -1,7 +1,7 @@
 """Consultants edit their own profile page, and only that (DESIGN §7).
 
 How. Wagtail page permissions are given to groups on a page and everything below
-it, so the Consultants group (made by `booking.roles`) may change pages under each
+it, so the Consultants group (made by `booking.core.roles`) may change pages under each
 consultant index: without that, Wagtail would not let them open an editor at all.
 Which of those pages is theirs is a fact of the data (`ConsultantPage.consultant`
 → `Consultant.user`), so these hooks narrow the grant: a user whose page rights
@@ -24,9 +24,9 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.models import GroupPagePermission
 
-from booking.admin_views import forbidden
-from booking.models import Booking
-from booking.roles import CONSULTANTS
+from booking.admin.permissions import forbidden
+from booking.core.models import Booking
+from booking.core.roles import CONSULTANTS
 from cms.models import ConsultantIndexPage, ConsultantPage
 from cms.page_cache import mark_cacheable
 

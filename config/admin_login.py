@@ -4,7 +4,7 @@ anyone else trying too often from one address or for one account."""
 from django.contrib import messages
 from wagtail.admin.views.account import LoginView
 
-from booking.ratelimit import allow, client_ip, limit_for
+from booking.core.ratelimit import allow, client_ip, limit_for
 
 
 class ThrottledLoginView(LoginView):

@@ -388,7 +388,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "BookingStatusEnum": "booking.states.BookingStatus",
+        "BookingStatusEnum": "booking.core.states.BookingStatus",
         "BookingActionEnum": "booking.api.serializers.ACTION_NAMES",
     },
 }
@@ -483,7 +483,7 @@ BOOKING_IMPORT_MAX_ROWS = int(env("BOOKING_IMPORT_MAX_ROWS", "5000"))
 # Privacy
 # Finished bookings (completed, cancelled, rejected) are anonymised this many months
 # after their session, and drafts whose email was never verified are deleted after
-# this many hours (booking.privacy, run hourly by django-q2).
+# this many hours (booking.privacy.retention, run hourly by django-q2).
 BOOKING_RETENTION_MONTHS = int(env("BOOKING_RETENTION_MONTHS", "24"))
 BOOKING_UNVERIFIED_RETENTION_HOURS = int(
     env("BOOKING_UNVERIFIED_RETENTION_HOURS", "24")
@@ -491,7 +491,7 @@ BOOKING_UNVERIFIED_RETENTION_HOURS = int(
 # Email addresses that slip into a log line (an ESP's or Stripe's error quoting
 # one) are masked before the line is written.
 LOGGING.setdefault("filters", {})["redact_personal_data"] = {
-    "()": "booking.redaction.RedactPersonalData"
+    "()": "booking.core.redaction.RedactPersonalData"
 }
 for _handler in LOGGING["handlers"].values():
     _handler.setdefault("filters", []).append("redact_personal_data")

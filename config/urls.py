@@ -27,7 +27,7 @@ urlpatterns = [
     path("search/", cms_views.search, name="search"),
     path("api/", include("booking.api.urls")),
     path("api/v2/", api_router.urls),
-    path("", include("booking.urls")),
+    path("", include("booking.web.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,6 +1,6 @@
 """Helpers for availability tests and benchmarks: hours through the real API, and
 booking history made fast with `bulk_create` (history is data, not a flow under test;
-bookings a test acts on go through `booking.services`)."""
+bookings a test acts on go through `booking.lifecycle.services`)."""
 
 import itertools
 from collections.abc import Iterable
@@ -8,9 +8,9 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Permission
 
-from booking import availability
-from booking.models import Booking, Consultant, Service
-from booking.states import BookingStatus
+from booking.core.models import Booking, Consultant, Service
+from booking.core.states import BookingStatus
+from booking.scheduling import hours
 from tests.factories import UserFactory
 
 _numbers = itertools.count(1)
@@ -23,8 +23,8 @@ def weekly_hours(
     end: str = "13:00",
     starts_on: date = date(2020, 1, 1),
     ends_on: date | None = None,
-) -> availability.Entry:
-    return availability.add_working_hours(
+) -> hours.Entry:
+    return hours.add_working_hours(
         consultant=consultant,
         weekdays=weekdays,
         start_time=time.fromisoformat(start),

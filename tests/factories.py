@@ -9,8 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from booking import availability, services
-from booking.models import Consultant, Service
+from booking.core.models import Consultant, Service
+from booking.lifecycle import services
+from booking.scheduling import hours
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -50,7 +51,7 @@ class ConsultantFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def open_hours(self, create, extracted, **kwargs):
         if create and extracted is not False:
-            availability.add_working_hours(
+            hours.add_working_hours(
                 consultant=self,
                 weekdays=range(7),
                 start_time=time(6),
@@ -113,7 +114,7 @@ def member(group: str, **fields):
     """A login in one of the roles' groups (booking/roles.py)."""
     from django.contrib.auth.models import Group
 
-    from booking.roles import ensure_roles
+    from booking.core.roles import ensure_roles
 
     ensure_roles()
     user = UserFactory(**fields)

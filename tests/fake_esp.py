@@ -1,5 +1,6 @@
 """A fake email provider, faked at its network edge, for tests that run a real
-django-q2 cluster in other processes (tests/booking/test_outbox_faults.py).
+django-q2 cluster in other processes
+(tests/booking/notifications/test_outbox_faults.py).
 
 It is anymail's test backend, except that each message the "provider" accepts is
 appended to `accepted.jsonl` in FAKE_ESP_DIR, where every process can see it, and

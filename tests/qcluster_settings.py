@@ -1,5 +1,6 @@
 """Settings for the processes tests start: the django-q2 cluster of
-tests/booking/test_outbox_faults.py and the gunicorn + cluster of tests/load/. The
+tests/booking/notifications/test_outbox_faults.py and the gunicorn + cluster of
+tests/load/. The
 test's own database and broker (from the environment), short timeouts, the fake
 provider of tests/fake_esp.py, and static files from the finders (tests run
 without `collectstatic`)."""

@@ -13,7 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from booking.errors import (
+from booking.core.errors import (
     ActiveBookingExists,
     BookingError,
     InvalidBookingData,
@@ -22,7 +22,7 @@ from booking.errors import (
     SlotTaken,
     TokenError,
 )
-from booking.payments import PaymentUnavailable
+from booking.payments.provider import PaymentUnavailable
 
 BOOKING_ERROR_STATUS = [
     (InvalidBookingData, status.HTTP_400_BAD_REQUEST),

@@ -3,8 +3,8 @@ for bookings (dates of the session's start, UTC), `?consultant=` for services.""
 
 import django_filters
 
-from booking.models import Booking, Consultant, Service
-from booking.states import BookingStatus
+from booking.core.models import Booking, Consultant, Service
+from booking.core.states import BookingStatus
 
 
 class BookingFilter(django_filters.FilterSet):

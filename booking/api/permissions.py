@@ -1,9 +1,9 @@
-"""The staff API's permissions are the Wagtail admin's (`booking.admin_views`):
+"""The staff API's permissions are the Wagtail admin's (`booking.admin.actions`):
 who may see bookings at all, and who may create them."""
 
 from rest_framework.permissions import BasePermission
 
-from booking.admin_views import booking_policy, own_consultant, sees_everyone
+from booking.admin.permissions import booking_policy, own_consultant, sees_everyone
 
 
 class SeesBookings(BasePermission):

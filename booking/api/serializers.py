@@ -7,9 +7,10 @@ import zoneinfo
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from booking.admin_views import ACTIONS
-from booking.models import Booking, Consultant, Refund, Service
-from booking.states import BookingStatus
+from booking.admin.actions import ACTIONS
+from booking.core.models import Booking, Consultant, Service
+from booking.core.states import BookingStatus
+from booking.payments.models import Refund
 
 MAX_SLOT_DAYS = 31
 ACTION_NAMES = list(ACTIONS)
@@ -370,7 +371,7 @@ class TransitionSerializer(serializers.Serializer):
         return data
 
     def action_data(self) -> dict:
-        """The data the admin's action runners read (`booking.admin_views`)."""
+        """The data the admin's action runners read (`booking.admin.actions`)."""
         data = self.validated_data
         return {
             "start_at": data.get("start"),

@@ -10,7 +10,7 @@ import hashlib
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-from booking import ratelimit
+from booking.core import ratelimit
 
 
 class LiveRates:

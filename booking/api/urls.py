@@ -8,36 +8,46 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from booking.api import views
+from booking.api import catalogue_views, client_views, staff_views
 
 v1 = [
-    path("consultants/", views.ConsultantList.as_view(), name="consultants"),
-    path("consultants/<int:pk>/", views.ConsultantDetail.as_view(), name="consultant"),
-    path("consultants/<int:pk>/slots/", views.Slots.as_view(), name="slots"),
-    path("services/", views.ServiceList.as_view(), name="services"),
-    path("services/<slug:slug>/", views.ServiceDetail.as_view(), name="service"),
-    path("bookings/", views.CreateDraft.as_view(), name="create"),
-    path("bookings/verify/", views.Verify.as_view(), name="verify"),
-    path("bookings/find/", views.Find.as_view(), name="find"),
-    path("bookings/<str:reference>/status/", views.Status.as_view(), name="status"),
-    path("manage/", views.ManageDetails.as_view(), name="manage"),
-    path("manage/pay/", views.ManagePay.as_view(), name="manage_pay"),
-    path("manage/cancel/", views.ManageCancel.as_view(), name="manage_cancel"),
+    path("consultants/", catalogue_views.ConsultantList.as_view(), name="consultants"),
+    path(
+        "consultants/<int:pk>/",
+        catalogue_views.ConsultantDetail.as_view(),
+        name="consultant",
+    ),
+    path("consultants/<int:pk>/slots/", catalogue_views.Slots.as_view(), name="slots"),
+    path("services/", catalogue_views.ServiceList.as_view(), name="services"),
+    path(
+        "services/<slug:slug>/", catalogue_views.ServiceDetail.as_view(), name="service"
+    ),
+    path("bookings/", client_views.CreateDraft.as_view(), name="create"),
+    path("bookings/verify/", client_views.Verify.as_view(), name="verify"),
+    path("bookings/find/", client_views.Find.as_view(), name="find"),
+    path(
+        "bookings/<str:reference>/status/", client_views.Status.as_view(), name="status"
+    ),
+    path("manage/", client_views.ManageDetails.as_view(), name="manage"),
+    path("manage/pay/", client_views.ManagePay.as_view(), name="manage_pay"),
+    path("manage/cancel/", client_views.ManageCancel.as_view(), name="manage_cancel"),
     path(
         "manage/reschedule/",
-        views.ManageReschedule.as_view(),
+        client_views.ManageReschedule.as_view(),
         name="manage_reschedule",
     ),
-    path("manage/review/", views.ManageReview.as_view(), name="manage_review"),
-    path("staff/bookings/", views.StaffBookingList.as_view(), name="staff_bookings"),
+    path("manage/review/", client_views.ManageReview.as_view(), name="manage_review"),
+    path(
+        "staff/bookings/", staff_views.StaffBookingList.as_view(), name="staff_bookings"
+    ),
     path(
         "staff/bookings/<str:reference>/",
-        views.StaffBookingDetail.as_view(),
+        staff_views.StaffBookingDetail.as_view(),
         name="staff_booking",
     ),
     path(
         "staff/bookings/<str:reference>/transitions/",
-        views.StaffTransition.as_view(),
+        staff_views.StaffTransition.as_view(),
         name="staff_transition",
     ),
 ]

@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def create_roles(apps, schema_editor):
-    from booking.roles import ensure_roles
+    from booking.core.roles import ensure_roles
 
     ensure_roles(apps)
 

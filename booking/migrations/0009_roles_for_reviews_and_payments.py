@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def grant_new_permissions(apps, schema_editor):
     """Booking admins moderate reviews and see payments and payouts."""
-    from booking.roles import ensure_roles
+    from booking.core.roles import ensure_roles
 
     ensure_roles(apps)
 

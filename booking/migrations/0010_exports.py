@@ -8,7 +8,7 @@ CLEANUP = "Delete expired spreadsheet exports"
 def grant_import_permissions(apps, schema_editor):
     """Staff and Booking admins import consultants, services and availability;
     Booking admins also historical bookings."""
-    from booking.roles import ensure_roles
+    from booking.core.roles import ensure_roles
 
     ensure_roles(apps)
 

@@ -8,7 +8,7 @@ RETENTION = "Apply the data retention period"
 
 def grant_data_request_permission(apps, schema_editor):
     """Booking admins answer clients' data requests (export, erasure)."""
-    from booking.roles import ensure_roles
+    from booking.core.roles import ensure_roles
 
     ensure_roles(apps)
 

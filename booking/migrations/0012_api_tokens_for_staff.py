@@ -3,7 +3,7 @@ from django.db import migrations
 
 def grant_api_tokens(apps, schema_editor):
     """Booking admins and Staff make and revoke their own staff-API tokens."""
-    from booking.roles import ensure_roles
+    from booking.core.roles import ensure_roles
 
     ensure_roles(apps)
 

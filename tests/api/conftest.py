@@ -8,8 +8,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 from wagtail.models import APIToken
 
-from booking.models import Booking
-from booking.roles import BOOKING_ADMINS, STAFF
+from booking.core.models import Booking
+from booking.core.roles import BOOKING_ADMINS, STAFF
 from tests.factories import ConsultantFactory, ServiceFactory
 from tests.factories import member as member_of
 

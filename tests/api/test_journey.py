@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from booking.models import Booking, Refund
-from booking.states import BookingStatus as S
+from booking.core.models import Booking
+from booking.core.states import BookingStatus as S
+from booking.payments.models import Refund
 from tests.api.conftest import bearer, emailed_token, manage_header
 from tests.booking.stripe_fakes import (  # noqa: F401  (fixtures)
     deliver,

@@ -8,9 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from booking import services, tokens
-from booking.models import Booking, BookingToken, OutboxEmail, Review
-from booking.states import BookingStatus as S
+from booking.core import tokens
+from booking.core.models import Booking, BookingToken
+from booking.core.states import BookingStatus as S
+from booking.lifecycle import paying, services
+from booking.notifications.models import OutboxEmail
+from booking.reviews.models import Review
 from tests.api.conftest import emailed_token, manage_header
 from tests.factories import (
     ConsultantFactory,
@@ -500,7 +503,7 @@ def test_review_only_after_the_session(api, offer):
     assert early.json()["code"] == "invalid_transition"
 
     admin = user_with_perms("record_offline_payment", "complete_booking")
-    services.record_offline_payment(
+    paying.record_offline_payment(
         booking=booking, actor=admin, amount=booking.amount, method="Card"
     )
     an_hour_ago = timezone.now() - timedelta(hours=1)

@@ -16,9 +16,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from wagtail.models import APIToken
 
-from booking import services, tokens
-from booking.models import BookingToken
-from booking.roles import BOOKING_ADMINS
+from booking.core import tokens
+from booking.core.models import BookingToken
+from booking.core.roles import BOOKING_ADMINS
+from booking.lifecycle import services
 from tests.api.conftest import member_of
 from tests.factories import ConsultantFactory, ServiceFactory, make_draft
 

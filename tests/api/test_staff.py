@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 from wagtail.models import APIToken
 
-from booking import services
-from booking.models import AccessLogEntry, Booking
-from booking.roles import CONSULTANTS
-from booking.states import BookingStatus as S
+from booking.core.models import Booking
+from booking.core.roles import CONSULTANTS
+from booking.core.states import BookingStatus as S
+from booking.lifecycle import services
+from booking.privacy.models import AccessLogEntry
 from tests.api.conftest import bearer, member_of
 from tests.factories import (
     ConsultantFactory,

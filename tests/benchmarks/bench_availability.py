@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from booking import availability
-from booking.models import Consultant, Service
-from booking.states import BookingStatus
+from booking.core.models import Consultant, Service
+from booking.core.states import BookingStatus
+from booking.scheduling import hours, slots
 from tests.availability_factories import bulk_bookings, daily_starts, weekly_hours
 from tests.benchmarks.harness import (
     Result,
@@ -64,14 +64,14 @@ def _availability(consultant, number, today) -> None:
     weekly_hours(consultant, afternoons, "14:00", "18:00", starts_on)
     weekly_hours(consultant, [3], "18:00", "20:00", starts_on, today + timedelta(40))
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 + 7)
-    availability.add_date_hours(
+    hours.add_date_hours(
         consultant=consultant, day=saturday, start_time=time(10), end_time=time(13)
     )
     for first, days in ((10 + number % 7, 3), (45, 7)):
-        start = availability.local_moment(
+        start = hours.local_moment(
             today + timedelta(days=first), time(0), consultant.zone
         )
-        availability.add_time_off(
+        hours.add_time_off(
             consultant=consultant, start=start, end=start + timedelta(days=days)
         )
 
@@ -106,7 +106,7 @@ def one_consultant() -> Result:
     consultant, now = consultants[0], timezone.now()
 
     def compute():
-        return availability.free_slots(
+        return slots.free_slots(
             consultant=consultant,
             service=service,
             start=now,
@@ -122,10 +122,10 @@ def one_consultant() -> Result:
 def many_consultants() -> Result:
     consultants, service = practice()
     now = timezone.now()
-    start = availability.local_moment(date.today(), time(0), consultants[0].zone)
+    start = hours.local_moment(date.today(), time(0), consultants[0].zone)
 
     def compute():
-        return availability.free_slots_by_consultant(
+        return slots.free_slots_by_consultant(
             consultants=consultants,
             service=service,
             start=start,

@@ -9,7 +9,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from booking import availability, services
+from booking.lifecycle import services
+from booking.scheduling import slots
 from tests.benchmarks.bench_availability import practice
 from tests.benchmarks.harness import Result, benchmark, recorded_queries, replay, timed
 
@@ -35,7 +36,7 @@ def create_draft() -> Result:
     consultants, service = practice()
     consultant = consultants[0]
     now = timezone.now()
-    slot = availability.free_slots(
+    slot = slots.free_slots(
         consultant=consultant,
         service=service,
         start=now + timedelta(days=2),

@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from booking import exports
-from booking.models import Booking, Consultant, Service
-from booking.states import BookingStatus
+from booking.core.models import Booking, Consultant, Service
+from booking.core.states import BookingStatus
+from booking.spreadsheets import exports
 from tests.benchmarks.harness import Result, benchmark, recorded_queries, timed
 
 ROWS = 100_000

@@ -18,9 +18,10 @@ from django.db.models import DateTimeField
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from booking import notifications
-from booking.models import Booking, Consultant, OutboxEmail, Service
-from booking.states import BookingStatus
+from booking.core.models import Booking, Consultant, Service
+from booking.core.states import BookingStatus
+from booking.notifications import reminders
+from booking.notifications.models import OutboxEmail
 from tests.benchmarks.harness import Result, benchmark, recorded_queries, replay, timed
 
 POSTGRES_ROWS = 1_000_000
@@ -176,18 +177,18 @@ def admin_list() -> Result:
 @benchmark("reminder sweep, 1,000,000 bookings (100,000 on SQLite)")
 def reminder_sweep() -> Result:
     service, _ = million()
-    written = notifications.queue_due_reminders()
+    written = reminders.queue_due_reminders()
     assert written >= DUE_SESSIONS, f"only {written} reminders for {DUE_SESSIONS}"
-    assert reminders(service).count() == DUE_SESSIONS
+    assert reminder_emails(service).count() == DUE_SESSIONS
     _report_plan()
     # Later sweeps find the same window and write nothing twice: that is the
     # steady state, every minute.
-    result = _compare(notifications.queue_due_reminders, rounds=30)
-    assert reminders(service).count() == DUE_SESSIONS
+    result = _compare(reminders.queue_due_reminders, rounds=30)
+    assert reminder_emails(service).count() == DUE_SESSIONS
     return result
 
 
-def reminders(service):
+def reminder_emails(service):
     """This benchmark's reminders: other benchmarks in the run book sessions too."""
     return OutboxEmail.objects.filter(
         kind=OutboxEmail.Kind.REMINDER_24H, booking__service=service
@@ -196,7 +197,7 @@ def reminders(service):
 
 def _report_plan() -> None:
     now = timezone.now()
-    candidates = notifications._reminder_candidates(now, now + timedelta(days=1))
+    candidates = reminders._reminder_candidates(now, now + timedelta(days=1))
     plan = candidates.explain()
     scans = [line.strip() for line in plan.splitlines() if "INDEX" in line.upper()]
     print(f"  reminder candidates: {scans[:1] or 'NO INDEX'}", file=sys.stderr)

@@ -5,9 +5,9 @@ import itertools
 from datetime import timedelta
 from decimal import Decimal
 
-from booking import services
-from booking.models import Booking
-from booking.states import BookingStatus
+from booking.core.models import Booking
+from booking.core.states import BookingStatus
+from booking.lifecycle import paying, services
 from tests.factories import (
     ConsultantFactory,
     ServiceFactory,
@@ -51,7 +51,7 @@ def confirmed_booking(*, service=None, start=None, **client) -> Booking:
         override_reason="Arranged outside the calendar.",
     )
     if booking.status == BookingStatus.APPROVED:
-        booking = services.record_offline_payment(
+        booking = paying.record_offline_payment(
             booking=booking, actor=_phone_desk(), amount=booking.amount, method="Card"
         )
     return booking

@@ -14,8 +14,9 @@ import stripe
 from django.core.cache import cache
 from django.urls import reverse
 
-from booking import services, tokens
-from booking.models import BookingToken
+from booking.core import tokens
+from booking.core.models import BookingToken
+from booking.lifecycle import services
 from tests.factories import (
     ConsultantFactory,
     ServiceFactory,
@@ -221,7 +222,7 @@ def fake_stripe(settings, monkeypatch):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.SITE_URL = "https://haven.example"
     fake = FakeStripe()
-    monkeypatch.setattr("booking.payments.HTTP_CLIENT", fake)
+    monkeypatch.setattr("booking.payments.provider.HTTP_CLIENT", fake)
     return fake
 
 

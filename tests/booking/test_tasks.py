@@ -10,9 +10,12 @@ from django.apps import apps
 from django.utils import timezone
 from django_q.models import Schedule
 
-from booking import notifications, services, tasks
-from booking.models import Booking, OutboxEmail
-from booking.states import BookingStatus as S
+from booking import tasks
+from booking.core.models import Booking
+from booking.core.states import BookingStatus as S
+from booking.lifecycle import services
+from booking.notifications import reminders
+from booking.notifications.models import OutboxEmail
 from tests.booking.outbox_helpers import confirmed_booking, free_service
 from tests.factories import (
     ConsultantFactory,
@@ -28,7 +31,7 @@ Kind = OutboxEmail.Kind
 MINUTE = timedelta(minutes=1)
 
 
-def reminders(kind=Kind.REMINDER_24H):
+def reminder_emails(kind=Kind.REMINDER_24H):
     return OutboxEmail.objects.filter(kind=kind)
 
 
@@ -45,7 +48,7 @@ def sweep_every(minutes: int, *, start, end):
     """Run the reminder sweep every `minutes` from `start` to `end`."""
     moment = start
     while moment <= end:
-        notifications.queue_due_reminders(now=moment)
+        reminders.queue_due_reminders(now=moment)
         moment += minutes * MINUTE
 
 
@@ -90,9 +93,9 @@ def test_a_sweep_every_five_minutes_sends_each_reminder_once():
 
     sweep_every(5, start=start - timedelta(hours=25), end=start + MINUTE)
 
-    assert reminders().get().booking == booking
-    assert reminders(Kind.REMINDER_30M).get().booking == booking
-    [first] = reminders()
+    assert reminder_emails().get().booking == booking
+    assert reminder_emails(Kind.REMINDER_30M).get().booking == booking
+    [first] = reminder_emails()
     assert first.occurrence == start.strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -100,10 +103,10 @@ def test_the_24_hour_reminder_goes_in_its_window():
     booking = confirmed_long_ago()
     start = booking.start
 
-    notifications.queue_due_reminders(now=start - timedelta(hours=24, minutes=11))
-    assert not reminders().exists()
-    notifications.queue_due_reminders(now=start - timedelta(hours=24, minutes=10))
-    assert reminders().count() == 1
+    reminders.queue_due_reminders(now=start - timedelta(hours=24, minutes=11))
+    assert not reminder_emails().exists()
+    reminders.queue_due_reminders(now=start - timedelta(hours=24, minutes=10))
+    assert reminder_emails().count() == 1
 
 
 def test_sweeps_run_many_times_in_one_window_send_one_reminder():
@@ -111,9 +114,9 @@ def test_sweeps_run_many_times_in_one_window_send_one_reminder():
     moment = bookings[0].start - timedelta(hours=24)
 
     for _ in range(10):
-        notifications.queue_due_reminders(now=moment)
+        reminders.queue_due_reminders(now=moment)
 
-    assert reminders().filter(booking=bookings[0]).count() == 1
+    assert reminder_emails().filter(booking=bookings[0]).count() == 1
 
 
 def test_a_late_or_skipped_sweep_still_sends_each_reminder_once():
@@ -121,28 +124,28 @@ def test_a_late_or_skipped_sweep_still_sends_each_reminder_once():
     start = booking.start
 
     # The scheduler was down through the whole 24-hour window.
-    notifications.queue_due_reminders(now=start - timedelta(hours=5))
-    notifications.queue_due_reminders(now=start - timedelta(hours=4))
+    reminders.queue_due_reminders(now=start - timedelta(hours=5))
+    reminders.queue_due_reminders(now=start - timedelta(hours=4))
     # ... and through the 30-minute one.
-    notifications.queue_due_reminders(now=start - timedelta(minutes=2))
+    reminders.queue_due_reminders(now=start - timedelta(minutes=2))
 
-    assert reminders().count() == 1
-    assert reminders(Kind.REMINDER_30M).count() == 1
+    assert reminder_emails().count() == 1
+    assert reminder_emails(Kind.REMINDER_30M).count() == 1
 
 
 def test_a_24_hour_reminder_missed_entirely_is_not_sent_at_the_last_minute():
     booking = confirmed_long_ago()
 
-    notifications.queue_due_reminders(now=booking.start - timedelta(minutes=10))
+    reminders.queue_due_reminders(now=booking.start - timedelta(minutes=10))
 
-    assert not reminders().exists()
-    assert reminders(Kind.REMINDER_30M).count() == 1
+    assert not reminder_emails().exists()
+    assert reminder_emails(Kind.REMINDER_30M).count() == 1
 
 
 def test_no_reminder_for_a_session_that_has_started():
     booking = confirmed_long_ago()
 
-    notifications.queue_due_reminders(now=booking.start + MINUTE)
+    reminders.queue_due_reminders(now=booking.start + MINUTE)
 
     assert not OutboxEmail.objects.filter(
         kind__in=(Kind.REMINDER_24H, Kind.REMINDER_30M)
@@ -155,23 +158,23 @@ def test_a_booking_confirmed_inside_a_window_gets_no_reminder_for_it():
 
     sweep_every(5, start=timezone.now(), end=start)
 
-    assert not reminders().exists()  # the confirmation was its 24-hour notice
-    assert reminders(Kind.REMINDER_30M).get().booking == booking
+    assert not reminder_emails().exists()  # the confirmation was its 24-hour notice
+    assert reminder_emails(Kind.REMINDER_30M).get().booking == booking
 
 
 def test_a_rescheduled_booking_is_reminded_of_its_new_time():
     booking = confirmed_long_ago()
     old_start = booking.start
-    notifications.queue_due_reminders(now=old_start - timedelta(hours=24))
+    reminders.queue_due_reminders(now=old_start - timedelta(hours=24))
     new_start = old_start + timedelta(days=2)
     services.reschedule(booking=booking, start=new_start)
     booking.emails.filter(kind=Kind.RESCHEDULED).update(
         created_at=old_start - timedelta(hours=23)
     )
 
-    notifications.queue_due_reminders(now=new_start - timedelta(hours=24))
+    reminders.queue_due_reminders(now=new_start - timedelta(hours=24))
 
-    assert sorted(reminders().values_list("occurrence", flat=True)) == [
+    assert sorted(reminder_emails().values_list("occurrence", flat=True)) == [
         old_start.strftime("%Y%m%dT%H%M%SZ"),
         new_start.strftime("%Y%m%dT%H%M%SZ"),
     ]
@@ -181,17 +184,17 @@ def test_only_confirmed_bookings_are_reminded():
     booking = confirmed_long_ago()
     services.cancel(booking=booking, reason="Ill.")
 
-    notifications.queue_due_reminders(now=booking.start - timedelta(hours=24))
+    reminders.queue_due_reminders(now=booking.start - timedelta(hours=24))
 
-    assert not reminders().exists()
+    assert not reminder_emails().exists()
 
 
 def test_reminders_carry_the_meeting_and_manage_links():
     booking = confirmed_long_ago()
 
-    notifications.queue_due_reminders(now=booking.start - timedelta(minutes=30))
+    reminders.queue_due_reminders(now=booking.start - timedelta(minutes=30))
 
-    email = reminders(Kind.REMINDER_30M).get()
+    email = reminder_emails(Kind.REMINDER_30M).get()
     assert (
         booking.start.astimezone(booking.consultant.zone).strftime("%H:%M")
         in email.subject
@@ -216,7 +219,7 @@ def test_the_consultant_gets_one_reminder_per_group_session_listing_everyone():
     for seat in seats:
         assert f"{seat.client_name} ({seat.reference})" in email.text_body
     assert "(3 participants)" in email.subject
-    assert reminders().count() == 3  # and each client their own
+    assert reminder_emails().count() == 3  # and each client their own
 
 
 def test_a_seat_cancelled_after_the_consultants_reminder_does_not_resend_it():
@@ -225,19 +228,17 @@ def test_a_seat_cancelled_after_the_consultants_reminder_does_not_resend_it():
     start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
     seats = [confirmed_long_ago(service=group, start=start) for _ in range(2)]
     moment = start - timedelta(hours=24)
-    notifications.queue_due_reminders(now=moment)
+    reminders.queue_due_reminders(now=moment)
 
     services.cancel(booking=seats[0], reason="Ill.")
-    notifications.queue_due_reminders(now=moment + 5 * MINUTE)
+    reminders.queue_due_reminders(now=moment + 5 * MINUTE)
 
     assert OutboxEmail.objects.filter(kind=Kind.CONSULTANT_REMINDER).count() == 1
 
 
 def test_the_task_runs_the_sweep_now(monkeypatch):
     seen = []
-    monkeypatch.setattr(
-        notifications, "queue_due_reminders", lambda: seen.append(1) or 7
-    )
+    monkeypatch.setattr(reminders, "queue_due_reminders", lambda: seen.append(1) or 7)
 
     assert tasks.send_reminders() == 7 and seen
 
@@ -307,7 +308,7 @@ def test_ended_sessions_prompt_the_consultant_once():
     after = booking.end + timedelta(minutes=5)
 
     for hours in range(3):
-        notifications.queue_session_ended_notices(now=after + timedelta(hours=hours))
+        reminders.queue_session_ended_notices(now=after + timedelta(hours=hours))
 
     [email] = OutboxEmail.objects.filter(kind=Kind.SESSION_ENDED)
     assert email.recipient == "maya@haven.test"
@@ -318,7 +319,7 @@ def test_without_a_login_the_prompt_goes_to_the_booking_admins():
     user_with_perms("approve_booking", email="desk@haven.test")
     booking = confirmed_booking()
 
-    notifications.queue_session_ended_notices(now=booking.end + MINUTE)
+    reminders.queue_session_ended_notices(now=booking.end + MINUTE)
 
     [email] = OutboxEmail.objects.filter(kind=Kind.SESSION_ENDED)
     assert email.recipient == "desk@haven.test"
@@ -327,8 +328,8 @@ def test_without_a_login_the_prompt_goes_to_the_booking_admins():
 def test_sessions_not_ended_or_long_past_prompt_nothing():
     booking = confirmed_booking()
 
-    notifications.queue_session_ended_notices(now=booking.end - MINUTE)
-    notifications.queue_session_ended_notices(now=booking.end + timedelta(days=30))
+    reminders.queue_session_ended_notices(now=booking.end - MINUTE)
+    reminders.queue_session_ended_notices(now=booking.end + timedelta(days=30))
 
     assert not OutboxEmail.objects.filter(kind=Kind.SESSION_ENDED).exists()
 
@@ -348,3 +349,15 @@ def test_the_retry_task_hands_unsent_emails_to_new_send_tasks(settings):
     email.refresh_from_db()
     assert email.status == OutboxEmail.Status.SENT
     assert tasks.retry_emails() == 0
+
+
+def test_every_scheduled_job_names_a_function_that_exists():
+    """Schedules live in the database under dotted paths; code that moves must
+    leave every path working, or the job fails on its next run."""
+    from django.utils.module_loading import import_string
+
+    funcs = set(Schedule.objects.values_list("func", flat=True))
+
+    assert "booking.payments.retry_refunds" in funcs  # made by migration 0008
+    for func in funcs:
+        assert callable(import_string(func)), func

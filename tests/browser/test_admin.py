@@ -9,10 +9,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from booking import services
-from booking.models import Booking
-from booking.roles import BOOKING_ADMINS, ensure_roles
-from booking.states import BookingStatus as S
+from booking.core.models import Booking
+from booking.core.roles import BOOKING_ADMINS, ensure_roles
+from booking.core.states import BookingStatus as S
+from booking.lifecycle import services
 from tests.availability_factories import weekly_hours
 from tests.factories import ConsultantFactory, ServiceFactory, UserFactory, make_draft
 

@@ -7,9 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from booking import services, tokens
-from booking.models import Booking, BookingToken
-from booking.states import BookingStatus as S
+from booking.core import tokens
+from booking.core.models import Booking, BookingToken
+from booking.core.states import BookingStatus as S
+from booking.lifecycle import services
 from tests.factories import build_site, make_draft, publish_consultant_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

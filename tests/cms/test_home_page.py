@@ -43,8 +43,8 @@ def test_unknown_url_gets_the_friendly_404(client, demo_site):
 
 
 def test_demo_data_has_bookings_in_every_state(demo_site):
-    from booking.models import Booking, Consultant
-    from booking.states import BookingStatus
+    from booking.core.models import Booking, Consultant
+    from booking.core.states import BookingStatus
 
     states = set(Booking.objects.values_list("status", flat=True))
 

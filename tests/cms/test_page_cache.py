@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import PageViewRestriction
 
-from booking import services
+from booking.lifecycle import services
 from tests.factories import (
     UserFactory,
     build_site,

@@ -10,7 +10,7 @@ from wagtail.images.tests.utils import get_test_image_file
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
-from booking.models import Service
+from booking.core.models import Service
 from cms.models import (
     ArticleIndexPage,
     ArticlePage,

@@ -3,10 +3,10 @@ half-written, every email sent exactly once."""
 
 from django.db import connection
 
-from booking import notifications
-from booking.models import Booking
-from booking.states import SLOT_HOLDING
-from tests.booking.test_outbox_faults import (
+from booking.core.models import Booking
+from booking.core.states import SLOT_HOLDING
+from booking.notifications import outbox
+from tests.booking.notifications.test_outbox_faults import (
     all_sent,
     assert_each_email_accepted_once,
     wait_for,
@@ -31,7 +31,7 @@ def no_slot_held_twice() -> list:
 
 
 def assert_nothing_lost_or_doubled(provider):
-    wait_for(all_sent, "every email to be sent", every=notifications.retry_unsent)
+    wait_for(all_sent, "every email to be sent", every=outbox.retry_unsent)
     assert_each_email_accepted_once(provider)
     assert no_slot_held_twice() == []
     # Every booking was written whole: with the email its state called for.

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from django_q.conf import Conf
 
-from booking import availability
+from booking.scheduling import slots
 from tests import fake_esp
 from tests.booking.outbox_helpers import free_service
 from tests.factories import ConsultantFactory, build_site, publish_consultant_page
@@ -46,7 +46,7 @@ def practice(provider):
         pages.append(publish_consultant_page(team, name, consultant=consultant))
     first, service = pages[0].consultant, services[0]
     soon = timezone.now() + timedelta(days=2)
-    contested = availability.free_slots(
+    contested = slots.free_slots(
         consultant=first, service=service, start=soon, end=soon + timedelta(days=3)
     )[:4]
     return loadgen.Plan(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.db import connection
 
-from tests.booking.test_outbox_faults import wait_for
+from tests.booking.notifications.test_outbox_faults import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")

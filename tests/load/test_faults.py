@@ -21,7 +21,7 @@ from django.db import connection
 from django_q.conf import Conf
 
 from tests import fake_esp
-from tests.booking.test_outbox_faults import wait_for
+from tests.booking.notifications.test_outbox_faults import wait_for
 from tests.load import loadgen
 from tests.load.checks import (
     assert_everything_written_whole,
@@ -29,7 +29,11 @@ from tests.load.checks import (
 )
 from tests.load.servers import environment, free_port, haven, jobs, web
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @contextmanager

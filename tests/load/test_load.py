@@ -8,8 +8,9 @@ Each prints its figures (requests, errors, latency percentiles per kind)."""
 
 import pytest
 
-from booking.models import Booking, OutboxEmail
-from booking.states import SLOT_HOLDING
+from booking.core.models import Booking
+from booking.core.states import SLOT_HOLDING
+from booking.notifications.models import OutboxEmail
 from tests.load import loadgen
 from tests.load.checks import (
     assert_everything_written_whole,
@@ -17,7 +18,11 @@ from tests.load.checks import (
 )
 from tests.load.servers import haven
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_many_visitors_browse_and_race_for_the_same_slots(

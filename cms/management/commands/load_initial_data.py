@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from booking.demo import load_demo_bookings
+from booking.demo.bookings import load_demo_bookings
 from cms.demo import load_demo_content
 from cms.models import HomePage
 

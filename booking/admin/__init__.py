@@ -1,0 +1,2 @@
+"""The Wagtail admin's screens, one module per screen; `booking.wagtail_hooks`
+imports those that register hooks."""

@@ -1,0 +1,299 @@
+"""Wagtail admin for payments (DESIGN §5, §7): read-only lists of payments,
+refunds and payouts (filter "Needs attention" for payments refunded
+automatically; "Mark paid" on requested payouts), a consultant's "My earnings"
+page, and the audit-log action payments write. Registers its own hooks;
+`booking.wagtail_hooks` imports it."""
+
+import django_filters
+from django.contrib import messages
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+from wagtail import hooks
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import Button
+from wagtail.log_actions import LogFormatter
+
+from booking.core.errors import BookingError, NotPermitted
+from booking.payments import earnings
+from booking.payments.models import Payment, Payout, Refund
+
+
+class ReadOnlyViewSet(ModelViewSet):
+    """List and inspect only: payments are written by `booking.payments` and
+    `booking.lifecycle.paying`."""
+
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    add_to_reference_index = False
+
+    def get_common_view_kwargs(self, **kwargs):
+        return super().get_common_view_kwargs(
+            **{
+                "add_url_name": None,
+                "edit_url_name": None,
+                "delete_url_name": None,
+                **kwargs,
+            }
+        )
+
+    def get_urlpatterns(self):
+        pk = f"<{self.pk_path_converter}:pk>"
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path(f"inspect/{pk}/", self.inspect_view, name="inspect"),
+        ]
+
+    @property
+    def url_finder_class(self):
+        finder = super().url_finder_class
+        finder.edit_url_name = self.get_url_name("inspect")
+        return finder
+
+    def get_permissions_to_register(self):
+        return (
+            super()
+            .get_permissions_to_register()
+            .filter(Q(codename__startswith="view_"))
+        )
+
+
+class PaymentFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(choices=Payment.Status.choices)
+    provider = django_filters.ChoiceFilter(choices=Payment.Provider.choices)
+    needs_attention = django_filters.BooleanFilter(label="Needs attention")
+    booking = django_filters.CharFilter(
+        field_name="booking__reference", lookup_expr="iexact", label="Booking"
+    )
+
+    class Meta:
+        model = Payment
+        fields = []
+
+
+class PaymentViewSet(ReadOnlyViewSet):
+    model = Payment
+    name = "payments"
+    url_prefix = "payments"
+    icon = "tag"
+    menu_label = "Payments"
+    list_display = [
+        Column("booking", label="Booking", accessor="booking.reference"),
+        "provider",
+        "status",
+        "amount",
+        "currency",
+        "paid_amount",
+        "refunded_amount",
+        "needs_attention",
+        "created_at",
+        "paid_at",
+    ]
+    filterset_class = PaymentFilterSet
+    search_fields = [
+        "booking__reference",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "reference",
+    ]
+    inspect_view_fields = [
+        "booking",
+        "provider",
+        "status",
+        "attempt",
+        "amount",
+        "currency",
+        "paid_amount",
+        "refunded_amount",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "method",
+        "reference",
+        "recorded_by",
+        "needs_attention",
+        "note",
+        "created_at",
+        "paid_at",
+    ]
+
+    def get_queryset(self, request):
+        return Payment.objects.select_related("booking")
+
+
+class RefundViewSet(ReadOnlyViewSet):
+    model = Refund
+    name = "refunds"
+    url_prefix = "refunds"
+    icon = "undo"
+    menu_label = "Refunds"
+    list_display = [
+        Column("booking", label="Booking", accessor="booking.reference"),
+        "amount",
+        "currency",
+        "status",
+        "reason",
+        "attempts",
+        "last_error",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["booking__reference", "stripe_refund_id"]
+
+    def get_queryset(self, request):
+        return Refund.objects.select_related("booking")
+
+
+class PaymentRefundedFormatter(LogFormatter):
+    label = "Payment refunded automatically"
+    message = "A payment arrived after the booking could no longer be confirmed"
+
+    def format_comment(self, log_entry):
+        return log_entry.data.get("reason", "")
+
+
+@hooks.register("register_log_actions")
+def register_payment_log_actions(actions):
+    actions.register_action("booking.payment_refunded")(PaymentRefundedFormatter)
+
+
+# --- payouts ---------------------------------------------------------------------
+
+
+class PayoutIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.status == Payout.Status.REQUESTED and self.request.user.has_perm(
+            "booking.mark_payout_paid"
+        ):
+            buttons.append(_post_button("Mark paid", _mark_paid_url(instance)))
+        return buttons
+
+
+class PayoutViewSet(ReadOnlyViewSet):
+    model = Payout
+    name = "payouts"
+    url_prefix = "payouts"
+    icon = "success"
+    menu_label = "Payouts"
+    index_view_class = PayoutIndexView
+    list_display = [
+        "consultant",
+        "amount",
+        "currency",
+        "status",
+        "requested_at",
+        "paid_at",
+        "stripe_transfer_id",
+    ]
+    list_filter = ["status", "consultant"]
+
+    def get_queryset(self, request):
+        return Payout.objects.select_related("consultant")
+
+    def get_permissions_to_register(self):
+        return Permission.objects.filter(
+            content_type__app_label="booking",
+            codename__in=["view_payout", "mark_payout_paid"],
+        )
+
+
+def _post_button(label: str, url: str) -> Button:
+    attrs = {
+        "data-controller": "w-action",
+        "data-action": "w-action#post",
+        "data-w-action-url-value": url,
+    }
+    return Button(label, icon_name="success", attrs=attrs, priority=15)
+
+
+def _mark_paid_url(payout: Payout) -> str:
+    return reverse("booking_payout_mark_paid", args=[payout.pk])
+
+
+@require_POST
+def mark_payout_paid_view(request, pk):
+    payout = get_object_or_404(Payout, pk=pk)
+    try:
+        payout = earnings.mark_payout_paid(payout=payout, actor=request.user)
+    except NotPermitted as error:
+        raise PermissionDenied(error.message) from error
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{payout} is marked paid.")
+    return redirect("payouts:index")
+
+
+# --- a consultant's earnings ----------------------------------------------------------
+
+
+def earnings_view(request):
+    """The consultant's own earnings: this month, the available balance, and a
+    button asking for a payout once the balance reaches the minimum."""
+    consultant = getattr(request.user, "consultant", None)
+    if consultant is None:
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            payout = earnings.request_payout(consultant=consultant, actor=request.user)
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{payout} requested.")
+        return redirect("booking_earnings")
+    return TemplateResponse(
+        request,
+        "booking/admin/payments/earnings.html",
+        {
+            **earnings.earnings_summary(consultant),
+            "consultant": consultant,
+            "header_title": "My earnings",
+            "page_title": "My earnings",
+        },
+    )
+
+
+class EarningsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return hasattr(request.user, "consultant")
+
+
+@hooks.register("register_admin_urls")
+def payments_urls():
+    return [
+        path("earnings/", earnings_view, name="booking_earnings"),
+        path(
+            "payouts/<int:pk>/mark-paid/",
+            mark_payout_paid_view,
+            name="booking_payout_mark_paid",
+        ),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def earnings_menu_item():
+    return EarningsMenuItem(
+        "My earnings", reverse("booking_earnings"), icon_name="tag", order=296
+    )
+
+
+class PaymentsGroup(ViewSetGroup):
+    menu_label = "Payments"
+    menu_icon = "tag"
+    menu_order = 250
+    items = (PaymentViewSet, RefundViewSet, PayoutViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_payments():
+    return PaymentsGroup()

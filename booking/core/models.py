@@ -1,0 +1,439 @@
+"""The booking core's data: consultants, services, bookings and their tokens.
+
+Every write goes through `booking.lifecycle.services`; transition methods here only
+change fields (DESIGN §2). Other areas keep their own models beside their services
+(`booking/<area>/models.py`); `booking/models.py` imports them all for Django.
+
+The booking model, with its state machine's transitions and their conditions, is
+one idea, so this module runs past 400 lines."""
+
+import zoneinfo
+from datetime import timedelta
+from decimal import Decimal
+
+import django_fsm as fsm
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from booking.core.states import ACTIVE, OPEN, BookingSource, BookingStatus
+
+S = BookingStatus
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            f"“{value}” is not a time zone name; use an IANA name such as "
+            "Europe/Berlin or America/New_York."
+        )
+
+
+class Consultant(models.Model):
+    """The bookable person. Their public profile is a page in `cms`; this is the
+    part the booking rules need."""
+
+    name = models.CharField(max_length=120)
+    email = models.EmailField()
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consultant",
+        help_text="The login that lets this consultant see their own bookings.",
+    )
+    time_zone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    is_active = models.BooleanField(default=True)
+    meeting_url = models.URLField(
+        blank=True, help_text="A personal video-call room used for online sessions."
+    )
+    commission_rate = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Overrides the practice's commission tiers, e.g. 0.0350 for 3.5%.",
+    )
+    max_bookings_per_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Leave empty for no daily limit."
+    )
+    stripe_account_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="A Stripe connected account (acct_…): payouts are sent to it as "
+        "Stripe transfers.",
+    )
+    calendar = models.OneToOneField(
+        "schedule.Calendar",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="consultant",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Service(models.Model):
+    """A kind of session a client can book: how long, how much, and the rules around
+    when it can be booked."""
+
+    class Mode(models.TextChoices):
+        ONLINE = "online", "Online"
+        IN_PERSON = "in_person", "In person"
+
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    consultants = models.ManyToManyField(
+        Consultant, related_name="services", blank=True
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=50, validators=[MinValueValidator(5), MaxValueValidator(8 * 60)]
+    )
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(0)],
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.ONLINE)
+    capacity = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text="1 for one-to-one sessions; more for a group session.",
+    )
+    buffer_before_minutes = models.PositiveSmallIntegerField(default=0)
+    buffer_after_minutes = models.PositiveSmallIntegerField(default=10)
+    minimum_notice_minutes = models.PositiveIntegerField(
+        default=24 * 60,
+        help_text="How long before the start a slot stops being bookable.",
+    )
+    booking_window_days = models.PositiveSmallIntegerField(
+        default=60, help_text="How far ahead clients may book."
+    )
+    requires_approval = models.BooleanField(
+        default=True,
+        help_text="Booking admins approve each request; otherwise a verified booking "
+        "is approved at once.",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_group(self) -> bool:
+        return self.capacity > 1
+
+
+# Transition conditions: pure functions of the booking, each with the sentence an
+# error shows when it does not hold.
+def has_amount_due(booking) -> bool:
+    return booking.amount > 0
+
+
+def is_free(booking) -> bool:
+    return booking.amount == 0
+
+
+def is_paid_in_full(booking) -> bool:
+    return booking.amount_paid >= booking.amount
+
+
+def session_has_ended(booking) -> bool:
+    return booking.end <= timezone.now()
+
+
+CONDITION_MESSAGES = {
+    has_amount_due: "the session is free, so there is nothing to pay",
+    is_free: "the session has a price, so it must be paid",
+    is_paid_in_full: "no payment covering the full amount has been recorded",
+    session_has_ended: "the session has not ended yet",
+}
+
+
+def never_by_hand(booking, user) -> bool:
+    """For transitions only the client (by token) or the system runs: no staff
+    member is offered them."""
+    return False
+
+
+def may_complete(booking, user) -> bool:
+    return user.has_perm("booking.complete_booking") or (
+        booking.consultant.user_id is not None and booking.consultant.user_id == user.pk
+    )
+
+
+class Booking(fsm.ConcurrentTransitionMixin, models.Model):
+    """One client's booking of one session. The status only moves through the
+    transitions below, called by `booking.lifecycle.services`."""
+
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    consultant = models.ForeignKey(
+        Consultant, on_delete=models.PROTECT, related_name="bookings"
+    )
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="bookings"
+    )
+    status = fsm.FSMField(
+        max_length=20, choices=S.choices, default=S.DRAFT, protected=True
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # What the PostgreSQL exclusion constraint compares: one-to-one bookings use their
+    # own reference, so they clash with any overlap; the seats of one group session
+    # share a key, so they may overlap each other but nothing else.
+    slot_key = models.CharField(max_length=64, editable=False)
+
+    client_name = models.CharField(max_length=200)
+    client_email = models.EmailField()
+    client_phone = models.CharField(max_length=40, blank=True)
+    client_time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    client_notes = models.TextField(blank=True, max_length=4000)
+    intake = models.JSONField(default=dict, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    # The privacy policy as the client read it: a revision of the policy page,
+    # kept (PROTECT) as evidence. Empty when no policy page was set up.
+    consent_policy = models.ForeignKey(
+        "wagtailcore.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="privacy policy accepted",
+    )
+    # Set when the client's personal data was erased or reached its retention
+    # period (booking.privacy.retention); the reference and amounts stay for the
+    # accounts.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    amount_paid = models.DecimalField(
+        max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+
+    source = models.CharField(
+        max_length=10, choices=BookingSource.choices, default=BookingSource.CLIENT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reject_reason = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    payment_started_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-start"]
+        indexes = [
+            models.Index(fields=["consultant", "start"]),
+            models.Index(fields=["status", "start"]),
+            # The admin list's default order: newest first over every booking.
+            models.Index(fields=["-start"], name="booking_start_desc"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("client_email"),
+                condition=models.Q(status__in=ACTIVE),
+                name="booking_one_active_per_email",
+                violation_error_message="This email address already has an active "
+                "booking.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="booking_ends_after_start",
+            ),
+        ]
+        permissions = [
+            ("approve_booking", "Can approve bookings"),
+            ("reject_booking", "Can reject bookings"),
+            ("cancel_booking", "Can cancel bookings"),
+            ("complete_booking", "Can mark bookings completed"),
+            ("reschedule_booking", "Can reschedule bookings"),
+            ("record_offline_payment", "Can record offline payments"),
+            (
+                "override_availability",
+                "Can book outside working hours, notice or booking window",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference or "new booking"
+
+    @property
+    def status_label(self) -> str:
+        return S(self.status).label
+
+    # Transitions (DESIGN §2). They change fields only; the caller saves and runs
+    # side effects inside services.
+
+    @fsm.transition(
+        field=status,
+        source=S.DRAFT,
+        target=S.PENDING,
+        permission=never_by_hand,
+        custom={"label": "Verify email"},
+    )
+    def verify_email(self):
+        self.verified_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.PENDING,
+        target=S.APPROVED,
+        permission="booking.approve_booking",
+        custom={"label": "Approve"},
+    )
+    def approve(self):
+        self.approved_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.PENDING,
+        target=S.REJECTED,
+        permission="booking.reject_booking",
+        custom={"label": "Reject", "needs_reason": True},
+    )
+    def reject(self, reason: str):
+        self.reject_reason = reason
+        self.rejected_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.APPROVED,
+        target=S.PAYMENT_PENDING,
+        conditions=[has_amount_due],
+        permission=never_by_hand,
+        custom={"label": "Start payment"},
+    )
+    def start_payment(self):
+        self.payment_started_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.PAYMENT_PENDING,
+        target=S.APPROVED,
+        permission=never_by_hand,
+        custom={"label": "Payment expired"},
+    )
+    def payment_expired(self):
+        self.payment_started_at = None
+
+    @fsm.transition(
+        field=status,
+        source=S.PAYMENT_PENDING,
+        target=S.CONFIRMED,
+        conditions=[is_paid_in_full],
+        permission=never_by_hand,
+        custom={"label": "Confirm payment"},
+    )
+    def confirm(self):
+        self.confirmed_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=[S.APPROVED, S.PAYMENT_PENDING],
+        target=S.CONFIRMED,
+        conditions=[is_paid_in_full],
+        permission="booking.record_offline_payment",
+        custom={"label": "Record offline payment", "needs_payment": True},
+    )
+    def record_offline_payment(self):
+        self.confirmed_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.APPROVED,
+        target=S.CONFIRMED,
+        conditions=[is_free],
+        permission=never_by_hand,
+        custom={"label": "Confirm free session"},
+    )
+    def confirm_free(self):
+        self.confirmed_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.CONFIRMED,
+        target=S.COMPLETED,
+        conditions=[session_has_ended],
+        permission=may_complete,
+        custom={"label": "Mark completed"},
+    )
+    def complete(self):
+        self.completed_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=list(OPEN),
+        target=S.CANCELLED,
+        permission="booking.cancel_booking",
+        custom={"label": "Cancel", "needs_reason": True},
+    )
+    def cancel(self, reason: str):
+        self.cancel_reason = reason
+        self.cancelled_at = timezone.now()
+
+
+class BookingToken(models.Model):
+    """A link sent to the booking's email. Only a hash of the secret is stored; the
+    link carries `key.secret`, and the secret is compared in constant time."""
+
+    class Purpose(models.TextChoices):
+        VERIFY = "verify", "Verify email"
+        MANAGE = "manage", "Manage booking"
+        CANCEL = "cancel", "Cancel booking"
+
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="tokens"
+    )
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    key = models.CharField(max_length=24, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} link for {self.booking}"

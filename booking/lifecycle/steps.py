@@ -1,0 +1,278 @@
+"""The steps every booking service shares: locking, checking a transition, running
+and logging it, placing a booking in a free slot, saving under a fresh reference.
+Public so that other writers (the historical import) take the very same steps."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from booking.core.errors import (
+    ActiveBookingExists,
+    InvalidBookingData,
+    InvalidTransition,
+    NotPermitted,
+    SlotTaken,
+)
+from booking.core.models import (
+    CONDITION_MESSAGES,
+    Booking,
+    Consultant,
+)
+from booking.core.states import SLOT_HOLDING
+from booking.scheduling import slots
+
+# No 0/O or 1/I/L, so a reference read out on the phone cannot be misheard.
+REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+REFERENCE_LENGTH = 6
+
+
+REFERENCE_ATTEMPTS = 8
+
+
+def new_reference() -> str:
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{settings.BOOKING_REFERENCE_PREFIX}-{code}"
+
+
+def validate_fields(booking: Booking) -> None:
+    """Field-level rules (lengths, email format) before anything is written."""
+    try:
+        booking.full_clean(
+            exclude=["reference", "slot_key", "status"], validate_constraints=False
+        )
+    except ValidationError as exc:
+        errors = "; ".join(
+            f"{field.replace('_', ' ')}: {' '.join(messages)}"
+            for field, messages in exc.message_dict.items()
+        )
+        raise InvalidBookingData(
+            f"Please check the booking details ({errors})."
+        ) from exc
+
+
+def aware_utc(moment: datetime) -> datetime:
+    if timezone.is_naive(moment):
+        raise InvalidBookingData(
+            "A booking time must carry its time zone; naive times are ambiguous."
+        )
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise InvalidBookingData("That date is out of range.") from exc
+
+
+def insert(booking: Booking) -> None:
+    """Save a new booking under a fresh random reference, drawing again on the rare
+    collision. Constraint violations become domain errors."""
+    for _ in range(REFERENCE_ATTEMPTS):
+        booking.reference = new_reference()
+        try:
+            with transaction.atomic():
+                booking.save(force_insert=True)
+            return
+        except IntegrityError as exc:
+            if Booking.objects.filter(reference=booking.reference).exists():
+                continue
+            raise constraint_error(exc, booking) from exc
+    raise RuntimeError(
+        f"No free booking reference after {REFERENCE_ATTEMPTS} attempts; "
+        "the reference space may be nearly full."
+    )
+
+
+def save(booking: Booking, fields: list[str]) -> None:
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=[*fields, "status", "updated_at"])
+    except IntegrityError as exc:
+        raise constraint_error(exc, booking) from exc
+
+
+def constraint_error(exc: IntegrityError, booking: Booking) -> Exception:
+    text = str(exc)
+    if "booking_one_active_per_email" in text:
+        # No address in the message: it may end up in a log or a payment note.
+        return ActiveBookingExists(
+            "This email address already has an active booking. Cancel or finish it "
+            "before booking another session, or contact the practice."
+        )
+    if "booking_no_overlap" in text:
+        return slot_taken(booking)
+    return exc
+
+
+def client_cutoff() -> timedelta:
+    return timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
+
+
+def lock_schedule(consultant: Consultant) -> None:
+    """Serialise everything that takes one consultant's slots. PostgreSQL locks the
+    row; SQLite's IMMEDIATE transactions already serialise writers."""
+    Consultant.objects.select_for_update().filter(pk=consultant.pk).exists()
+
+
+def locked(booking: Booking, *, lock_consultant: bool = False) -> Booking:
+    """A fresh copy of the booking, locked; the consultant first, when slots are
+    involved, so that locks are always taken in the same order."""
+    if lock_consultant:
+        lock_schedule(booking.consultant)
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("consultant", "service")
+        .get(pk=booking.pk)
+    )
+
+
+def check(booking: Booking, name: str, *, actor, conditions: bool = True) -> None:
+    """Refuse, with the reason, a transition the state, the actor's permissions or
+    the transition's conditions do not allow."""
+    meta = getattr(Booking, name)._django_fsm
+    label = meta.transitions[next(iter(meta.transitions))].custom["label"]
+    if not meta.has_transition(booking.status):
+        raise InvalidTransition(
+            f"Cannot {label.lower()} booking {booking.reference}: it is "
+            f"{booking.status_label.lower()}."
+        )
+    transition = meta.get_transition(booking.status)
+    if actor is not None and not transition.has_perm(booking, actor):
+        raise NotPermitted(f"You do not have permission to {label.lower()} bookings.")
+    if conditions:
+        for condition in transition.conditions:
+            if not condition(booking):
+                raise InvalidTransition(
+                    f"Cannot {label.lower()} booking {booking.reference}: "
+                    f"{CONDITION_MESSAGES[condition]}."
+                )
+
+
+def transition(
+    booking: Booking,
+    name: str,
+    *,
+    actor,
+    fields: list[str],
+    args: tuple = (),
+    reason: str = "",
+    data: dict | None = None,
+) -> None:
+    from_state = booking.status
+    getattr(booking, name)(*args)
+    save(booking, fields)
+    log_change(
+        booking,
+        f"booking.{name}",
+        actor=actor,
+        from_state=from_state,
+        to_state=booking.status,
+        reason=reason,
+        data=data,
+    )
+
+
+def log_change(
+    booking, action, *, actor, to_state, from_state=None, reason="", data=None
+):
+    """Every change shows in the booking's History and Wagtail's site history."""
+    log(
+        instance=booking,
+        action=action,
+        user=actor,
+        data={
+            "from": from_state,
+            "to": to_state,
+            "reason": reason,
+            "by": actor.get_username() if actor else "client or system",
+            **(data or {}),
+        },
+    )
+
+
+def required_reason(reason: str, doing: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidBookingData(f"Please give a reason for {doing} the booking.")
+    if len(reason) > 2000:
+        raise InvalidBookingData("Please keep the reason under 2,000 characters.")
+    return reason
+
+
+def move(booking: Booking, start: datetime) -> None:
+    booking.start = aware_utc(start)
+    booking.end = booking.start + booking.service.duration
+    booking.slot_key = slot_key(booking)
+
+
+def slot_key(booking: Booking) -> str:
+    if booking.service.is_group:
+        return f"group:{booking.service_id}:{booking.start.isoformat()}"
+    return f"own:{secrets.token_hex(8)}"
+
+
+def ensure_bookable(
+    booking: Booking, *, override_reason: str = "", now: datetime | None = None
+) -> None:
+    """The start must be a free slot of the consultant's hours (unless a booking
+    admin overrides that with a reason), and never overlap another booking."""
+    if not override_reason:
+        slots.ensure_bookable(booking=booking, now=now)
+    ensure_slot_free(booking)
+
+
+def allowed_override_reason(actor, reason: str) -> str:
+    reason = (reason or "").strip()
+    if reason and not (actor and actor.has_perm("booking.override_availability")):
+        raise NotPermitted(
+            "You do not have permission to book outside the consultant's hours."
+        )
+    if len(reason) > 2000:
+        raise InvalidBookingData("Please keep the reason under 2,000 characters.")
+    return reason
+
+
+def override_data(reason: str) -> dict:
+    return {"availability_override": reason} if reason else {}
+
+
+def ensure_slot_free(booking: Booking) -> None:
+    """Under the consultant's lock: no slot-holding booking overlaps this one, except
+    other seats of the same group session while seats remain."""
+    overlapping = Booking.objects.filter(
+        consultant_id=booking.consultant_id,
+        status__in=SLOT_HOLDING,
+        start__lt=booking.end,
+        end__gt=booking.start,
+    ).exclude(pk=booking.pk)
+    service = booking.service
+    if not service.is_group:
+        if overlapping.exists():
+            raise slot_taken(booking)
+        return
+    same_session = Q(service_id=service.pk, start=booking.start)
+    if overlapping.exclude(same_session).exists():
+        raise slot_taken(booking)
+    if overlapping.filter(same_session).count() >= service.capacity:
+        raise SlotTaken(
+            f"The group session at {local_start(booking):%A %d %B, %H:%M} is full. "
+            "Please choose another time."
+        )
+
+
+def slot_taken(booking: Booking) -> SlotTaken:
+    return SlotTaken(
+        f"Sorry, {booking.consultant} is no longer free at "
+        f"{local_start(booking):%A %d %B, %H:%M} ({booking.client_time_zone}). Please "
+        "choose another time."
+    )
+
+
+def local_start(booking: Booking) -> datetime:
+    return booking.start.astimezone(ZoneInfo(booking.client_time_zone))

@@ -1,0 +1,202 @@
+"""What each email says: who receives which kind, its context, its subject, text
+and HTML, and its calendar attachment.
+
+Templates: `templates/booking/email/<kind>.txt`, whose first line is the subject,
+and `<kind>.html`, which extends `booking/email/base.html`."""
+
+import secrets
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.text import slugify
+
+from booking.core import tokens
+from booking.core.models import Booking, BookingToken, Service
+from booking.core.states import BookingStatus
+from booking.notifications.models import OutboxEmail
+from booking.scheduling import calendar_files
+from booking.scheduling.models import MeetingLink
+
+Kind = OutboxEmail.Kind
+
+
+Status = OutboxEmail.Status
+
+
+S = BookingStatus
+
+
+CONSULTANT_KINDS = {
+    Kind.CONSULTANT_CONFIRMED,
+    Kind.CONSULTANT_RESCHEDULED,
+    Kind.CONSULTANT_CANCELLED,
+    Kind.CONSULTANT_REMINDER,
+    Kind.SESSION_ENDED,
+}
+
+
+STAFF_KINDS = {Kind.STAFF_NEW_REQUEST}
+
+
+# What a change named by `booking.lifecycle.services` tells the consultant as well.
+CONSULTANT_COPY = {
+    Kind.CONFIRMED: Kind.CONSULTANT_CONFIRMED,
+    Kind.RESCHEDULED: Kind.CONSULTANT_RESCHEDULED,
+    Kind.CANCELLED: Kind.CONSULTANT_CANCELLED,
+}
+
+
+# Emails with the client's personal link to see, pay, cancel, move or review.
+WITH_MANAGE_LINK = {
+    Kind.RECEIVED,
+    Kind.APPROVED,
+    Kind.CONFIRMED,
+    Kind.RESCHEDULED,
+    Kind.REMINDER_24H,
+    Kind.REMINDER_30M,
+    Kind.COMPLETED,
+}
+
+
+# Emails about a confirmed session: they carry its meeting link and calendar file.
+ABOUT_CONFIRMED_SESSION = {
+    Kind.CONFIRMED,
+    Kind.RESCHEDULED,
+    Kind.REMINDER_24H,
+    Kind.REMINDER_30M,
+    Kind.CONSULTANT_CONFIRMED,
+    Kind.CONSULTANT_RESCHEDULED,
+    Kind.CONSULTANT_REMINDER,
+}
+
+
+WITH_ICS = {
+    Kind.CONFIRMED,
+    Kind.RESCHEDULED,
+    Kind.CANCELLED,
+    Kind.CONSULTANT_CONFIRMED,
+    Kind.CONSULTANT_RESCHEDULED,
+    Kind.CONSULTANT_CANCELLED,
+}
+
+
+def verify_url(token: str) -> str:
+    return f"{settings.SITE_URL}/book/verify/{token}/"
+
+
+def manage_url(token: str) -> str:
+    return f"{settings.SITE_URL}/book/manage/{token}/"
+
+
+def meeting_link(booking: Booking) -> str:
+    """The session's video-call link, fixed the first time it is asked for: the
+    consultant's own room, or a new unguessable Jitsi Meet room."""
+    if booking.service.mode != Service.Mode.ONLINE:
+        return ""
+    link, _ = MeetingLink.objects.get_or_create(
+        slot_key=booking.slot_key, defaults={"url": _new_room_url(booking)}
+    )
+    return link.url
+
+
+def _new_room_url(booking: Booking) -> str:
+    if booking.consultant.meeting_url:
+        return booking.consultant.meeting_url
+    base = settings.BOOKING_MEETING_BASE_URL.rstrip("/")
+    prefix = slugify(settings.BOOKING_PRACTICE_NAME) or "session"
+    return f"{base}/{prefix}-{secrets.token_hex(16)}"
+
+
+def recipients(booking: Booking, kind: str) -> list[str]:
+    if kind in STAFF_KINDS:
+        return staff_recipients()
+    if kind in CONSULTANT_KINDS:
+        return [booking.consultant.email]
+    return [booking.client_email]
+
+
+def staff_recipients() -> list[str]:
+    """BOOKING_STAFF_EMAILS, or else every active user who may approve bookings."""
+    if settings.BOOKING_STAFF_EMAILS:
+        return list(settings.BOOKING_STAFF_EMAILS)
+    users = (
+        get_user_model()
+        .objects.with_perm("booking.approve_booking")
+        .exclude(email="")
+        .order_by("pk")
+    )
+    return list(dict.fromkeys(user.email for user in users))
+
+
+def zone_for(booking: Booking, kind: str) -> ZoneInfo:
+    if kind in CONSULTANT_KINDS or kind in STAFF_KINDS:
+        return booking.consultant.zone
+    return ZoneInfo(booking.client_time_zone)
+
+
+def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> dict:
+    zone = zone_for(booking, kind)
+    site = settings.SITE_URL
+    context = {
+        "booking": booking,
+        "kind": kind,
+        "practice": settings.BOOKING_PRACTICE_NAME,
+        "accent": settings.BOOKING_EMAIL_ACCENT,
+        "site_url": site,
+        "site_host": urlsplit(site).netloc,
+        "admin_url": f"{site}/admin/",
+        "zone": zone,
+        "start": booking.start.astimezone(zone),
+        "end": booking.end.astimezone(zone),
+        "online": booking.service.mode == Service.Mode.ONLINE,
+        "address": settings.BOOKING_PRACTICE_ADDRESS,
+        "payment_window_hours": settings.BOOKING_PAYMENT_WINDOW_HOURS,
+        "payment_instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+        "pay_online": bool(settings.STRIPE_SECRET_KEY),
+        "verify_url": verify_url(token) if kind == Kind.VERIFY_EMAIL else "",
+        "manage_url": manage_url(token) if kind == Kind.MANAGE_LINK else "",
+        "meeting_url": "",
+        "sequence": 0,
+        **extra,
+    }
+    if kind in WITH_MANAGE_LINK:
+        raw = tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
+        context["manage_url"] = manage_url(raw)
+    if kind in ABOUT_CONFIRMED_SESSION and booking.status == S.CONFIRMED:
+        context["meeting_url"] = meeting_link(booking)
+    return context
+
+
+def render(kind: str, context: dict) -> tuple[str, str, str]:
+    """(subject, plain text, HTML) of one email. Dates show in the reader's zone."""
+    with timezone.override(context["zone"]):
+        first_line, _, text = render_to_string(
+            f"booking/email/{kind}.txt", context
+        ).partition("\n")
+        subject = " ".join(first_line.split())
+        html = render_to_string(
+            f"booking/email/{kind}.html", {**context, "subject": subject}
+        )
+    return subject, text.strip() + "\n", html
+
+
+def ics_for(booking: Booking, kind: str, context: dict) -> str:
+    if kind not in WITH_ICS:
+        return ""
+    cancelled = kind in (Kind.CANCELLED, Kind.CONSULTANT_CANCELLED)
+    if cancelled and booking.confirmed_at is None:
+        return ""
+    if not cancelled and booking.status != S.CONFIRMED:
+        return ""
+    return calendar_files.booking_ics(
+        booking,
+        zone=context["zone"],
+        sequence=context["sequence"],
+        meeting_url=context["meeting_url"],
+        for_consultant=kind in CONSULTANT_KINDS,
+        cancelled=cancelled,
+    )

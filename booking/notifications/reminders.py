@@ -1,0 +1,152 @@
+"""Reminders (24 hours and 30 minutes before a session) and the notice that an ended
+session waits to be marked completed, written by sweeps that django-q2 runs; each
+email once, whatever runs twice."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from booking.core.models import Booking
+from booking.core.states import BookingStatus
+from booking.notifications.emails import staff_recipients
+from booking.notifications.models import OutboxEmail
+from booking.notifications.outbox import Planned, write_email
+
+S = BookingStatus
+Kind = OutboxEmail.Kind
+
+# (kind, how long before the start it is meant to go, half its window). A window
+# opens at `lead + slack` before the start and stays open until the next shorter
+# reminder's opens (or the start), so a sweep that is late or skipped still sends
+# each reminder once.
+REMINDERS = (
+    (Kind.REMINDER_24H, timedelta(hours=24), timedelta(minutes=10)),
+    (Kind.REMINDER_30M, timedelta(minutes=30), timedelta(minutes=5)),
+)
+
+
+# Sessions that ended longer ago than this no longer prompt "mark it completed".
+SESSION_ENDED_LOOKBACK = timedelta(days=14)
+
+
+def reminder_windows() -> Iterable[tuple[str, timedelta, timedelta]]:
+    """(kind, opens, closes), both as time before the start. A window opens at
+    `lead + slack` and stays open until the next shorter reminder's opens (or the
+    start), so a sweep that is late, or several that are skipped, still send each
+    reminder once rather than never."""
+    opens = [lead + slack for _, lead, slack in REMINDERS]
+    for index, (kind, _, _) in enumerate(REMINDERS):
+        closes = opens[index + 1] if index + 1 < len(opens) else timedelta(0)
+        yield kind, opens[index], closes
+
+
+def queue_due_reminders(*, now: datetime | None = None) -> int:
+    """Write the reminders whose window is open: each client's, and with the
+    24-hour one the consultant's, one per session listing all its participants. A
+    booking confirmed or moved after a window opened was just sent its details,
+    so it gets no reminder for that window. Returns how many emails were
+    written."""
+    now = now or timezone.now()
+    planned = []
+    for kind, opens, closes in reminder_windows():
+        in_window = list(_reminder_candidates(now + closes, now + opens))
+        due = [b for b in in_window if _noticed_before(b, b.start - opens)]
+        planned += [Planned(b, kind, b.client_email, _stamp(b.start)) for b in due]
+        if kind == Kind.REMINDER_24H:
+            for seats in _sessions(due):
+                planned += _session_emails(seats, Kind.CONSULTANT_REMINDER, in_window)
+    return _write_once(planned)
+
+
+def queue_session_ended_notices(*, now: datetime | None = None) -> int:
+    """Ask the consultant (or, when they have no login, the booking admins) to mark
+    each confirmed session completed once it has ended: the transition itself
+    needs a person. Returns how many emails were written."""
+    now = now or timezone.now()
+    ended = list(
+        Booking.objects.filter(
+            status=S.CONFIRMED,
+            end__lte=now,
+            end__gt=now - SESSION_ENDED_LOOKBACK,
+        ).select_related("consultant", "service")
+    )
+    planned = []
+    for seats in _sessions(ended):
+        planned += _session_emails(seats, Kind.SESSION_ENDED, ended)
+    return _write_once(planned)
+
+
+def _reminder_candidates(after: datetime, until: datetime):
+    last_notice = (
+        OutboxEmail.objects.filter(
+            booking=OuterRef("pk"), kind__in=(Kind.CONFIRMED, Kind.RESCHEDULED)
+        )
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return (
+        Booking.objects.filter(status=S.CONFIRMED, start__gt=after, start__lte=until)
+        .select_related("consultant", "service")
+        .annotate(last_notice=Subquery(last_notice))
+    )
+
+
+def _noticed_before(booking: Booking, moment: datetime) -> bool:
+    noticed = booking.last_notice or booking.confirmed_at
+    return noticed is None or noticed <= moment
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _sessions(bookings: list[Booking]) -> Iterable[list[Booking]]:
+    """Bookings grouped by session: one consultant, one start."""
+    ordered = sorted(bookings, key=lambda b: (b.consultant_id, b.start, b.pk))
+    for _, seats in groupby(ordered, key=lambda b: (b.consultant_id, b.start)):
+        yield list(seats)
+
+
+def _session_emails(seats: list[Booking], kind: str, pool: list[Booking]):
+    first = seats[0]
+    participants = [
+        b
+        for b in pool
+        if b.consultant_id == first.consultant_id and b.start == first.start
+    ]
+    participants.sort(key=lambda b: b.client_name)
+    if kind == Kind.SESSION_ENDED and first.consultant.user_id is None:
+        to = staff_recipients()
+    else:
+        to = [first.consultant.email]
+    return [Planned(first, kind, r, _stamp(first.start), participants) for r in to]
+
+
+def _write_once(planned: list[Planned]) -> int:
+    """Write each planned email whose key is not taken; one query finds those
+    written already, and the unique key stops a sweep running alongside."""
+    by_key = {email.key: email for email in planned}
+    taken = set(
+        OutboxEmail.objects.filter(key__in=list(by_key)).values_list("key", flat=True)
+    )
+    written = 0
+    for key, email in by_key.items():
+        if key in taken:
+            continue
+        extra = {}
+        if email.participants is not None:
+            extra["participants"] = email.participants
+        written += bool(
+            write_email(
+                email.booking,
+                email.kind,
+                email.recipient,
+                key=key,
+                occurrence=email.occurrence,
+                **extra,
+            )
+        )
+    return written

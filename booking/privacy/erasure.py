@@ -1,0 +1,194 @@
+"""Erasure: `erase_client` anonymises everything held about an address, refused
+while the client has an open booking.
+
+Anonymising keeps each booking's reference, dates, state and amounts (the
+accounts need them) and its payments, with nothing left that points at the
+person: see `anonymise`."""
+
+import re
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+
+from booking.core.models import Booking, BookingToken
+from booking.core.states import OPEN, BookingStatus
+from booking.notifications.models import OutboxEmail
+from booking.payments.models import Payment, Refund
+from booking.privacy.audit import record_access
+from booking.privacy.lookup import PrivacyError, client_data, held_for
+from booking.privacy.models import AccessLogEntry
+from booking.reviews.models import Review
+from booking.spreadsheets import exports
+
+S = BookingStatus
+Action = AccessLogEntry.Action
+
+ANONYMOUS_NAME = "Anonymised client"
+
+
+ANONYMOUS_REVIEWER = "Former client"
+
+
+REMOVED = "(removed with the client's personal data)"
+
+
+# Audit-log data that names no one: states, amounts, times and the staff login.
+# Every other text (reasons, payment references) may quote the client.
+NEUTRAL_LOG_KEYS = {"from", "to", "by", "amount", "method", "moved_from", "moved_to"}
+
+
+@transaction.atomic
+def erase_client(*, email: str, user, request=None) -> list[str]:
+    """Anonymise everything held about `email` (see `anonymise`) and return the
+    references of the bookings kept. Refused, changing nothing, while any of
+    them is still open, or when nothing is held."""
+    data = client_data(email)
+    bookings = list(data.bookings.select_for_update(of=("self",)).order_by("pk"))
+    if not bookings and not data.emails.exists():
+        raise PrivacyError(
+            "Nothing is held for that address: there is nothing to erase."
+        )
+    if still_open := [b for b in bookings if b.status in OPEN]:
+        raise PrivacyError(_open_message(still_open))
+    target = held_for(data)
+    # How staff may have searched the bookings list for this client.
+    searched_as = {data.email}
+    searched_as |= {text for b in bookings for text in (b.client_name, b.client_phone)}
+    _scrub_session_emails(bookings)
+    for booking in bookings:
+        anonymise(booking, actor=user, action="booking.erase", with_review=True)
+    # Emails to the address about someone else's booking, if any.
+    _scrub_emails(
+        data.emails, client_email=data.email, address="erased@anonymised.invalid"
+    )
+    exports.forget_searches_for(searched_as)
+    record_access(user=user, action=Action.ERASED, target=target, request=request)
+    return [booking.reference for booking in bookings]
+
+
+def _open_message(still_open: list[Booking]) -> str:
+    listed = ", ".join(f"{b.reference} ({b.status_label.lower()})" for b in still_open)
+    return (
+        f"This client still has open bookings: {listed}. Cancel them, or wait until "
+        "they are completed, then erase the client's data."
+    )
+
+
+def _placeholder_email(booking: Booking) -> str:
+    """An address that cannot receive mail (RFC 2606's .invalid) and is unique per
+    booking, so the one-active-booking-per-email rule never sees two alike."""
+    return f"{booking.reference.lower()}@anonymised.invalid"
+
+
+def anonymise(booking: Booking, *, actor, action: str, with_review: bool) -> None:
+    """Remove the person from one finished booking: name, email, phone, notes,
+    intake answers, time zone and reasons in the booking; its emails' bodies and
+    the client's address; its links (deleted); payment references and notes;
+    free text in its audit log; and, `with_review`, the review's words and
+    signature (its rating stays). Reference, dates, state and amounts stay."""
+    personal = [booking.client_name, booking.client_email, booking.client_phone]
+    placeholder = _placeholder_email(booking)
+    now = timezone.now()
+    Booking.objects.filter(pk=booking.pk).update(
+        client_name=ANONYMOUS_NAME,
+        client_email=placeholder,
+        client_phone="",
+        client_notes="",
+        intake={},
+        client_time_zone="UTC",
+        reject_reason=REMOVED if booking.reject_reason else "",
+        cancel_reason=REMOVED if booking.cancel_reason else "",
+        anonymised_at=now,
+        updated_at=now,
+    )
+    BookingToken.objects.filter(booking=booking).delete()
+    _scrub_emails(
+        booking.emails.all(), client_email=booking.client_email, address=placeholder
+    )
+    _scrub_money(booking, personal)
+    if with_review:
+        Review.objects.filter(booking=booking).update(
+            comment="", display_name=ANONYMOUS_REVIEWER
+        )
+    scrub_audit_log(booking)
+    log(instance=booking, action=action, user=actor, data={"by": _by(actor)})
+
+
+def _by(actor) -> str:
+    return actor.get_username() if actor else "retention period"
+
+
+def _scrub_emails(emails, *, client_email: str, address: str) -> int:
+    """Keep each email's kind, subject (references only), dates and status; drop
+    its bodies, attachment and error text, and the client's address (`address`
+    instead; staff and consultants' addresses stay). The unique key held the
+    address too. An email never sent is not sent any more."""
+    queued, failed = OutboxEmail.Status.QUEUED, OutboxEmail.Status.FAILED
+    return emails.update(
+        key=Concat(Value("anonymised:"), Cast("pk", models.CharField())),
+        recipient=Case(
+            When(recipient__iexact=client_email, then=Value(address)),
+            default=F("recipient"),
+            output_field=models.EmailField(),
+        ),
+        text_body=REMOVED,
+        html_body="",
+        ics="",
+        last_error="",
+        status=Case(When(status=queued, then=Value(failed)), default=F("status")),
+        next_attempt_at=None,
+        claimed_until=None,
+    )
+
+
+def _scrub_session_emails(bookings: list[Booking]) -> None:
+    """A group session's emails to its consultant list every participant's name,
+    but belong to one seat's booking: scrub those that name this client."""
+    for booking in (b for b in bookings if b.service.is_group):
+        session_emails = OutboxEmail.objects.filter(
+            key__startswith=f"session:{booking.consultant_id}:",
+            text_body__icontains=booking.client_name,
+        )
+        _scrub_emails(session_emails, client_email=booking.client_email, address="")
+
+
+def _scrub_money(booking: Booking, personal: list[str]) -> None:
+    """Payments and refunds keep their amounts, states, dates and provider ids
+    (the accounts and Stripe need them); the texts people typed go."""
+    Payment.objects.filter(booking=booking).update(reference="", checkout_url="")
+    for payment in Payment.objects.filter(booking=booking).exclude(note=""):
+        payment.note = _without(payment.note, personal)
+        payment.save(update_fields=["note"])
+    for refund in Refund.objects.filter(booking=booking):
+        refund.reason = _without(refund.reason, personal)
+        refund.last_error = _without(refund.last_error, personal)
+        refund.save(update_fields=["reason", "last_error"])
+
+
+def _without(text: str, personal: list[str]) -> str:
+    for value in filter(None, personal):
+        text = re.sub(re.escape(value), "[removed]", text, flags=re.IGNORECASE)
+    return text
+
+
+def scrub_audit_log(booking: Booking) -> None:
+    entries = ModelLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Booking),
+        object_id=str(booking.pk),
+    )
+    for entry in entries:
+        data = entry.data or {}
+        scrubbed = {
+            key: value
+            if key in NEUTRAL_LOG_KEYS or not isinstance(value, str) or not value
+            else REMOVED
+            for key, value in data.items()
+        }
+        if scrubbed != data:
+            entry.data = scrubbed
+            entry.save(update_fields=["data"])

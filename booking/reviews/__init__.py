@@ -1,0 +1,1 @@
+"""Clients' reviews of completed sessions, published after moderation."""

@@ -1,0 +1,42 @@
+"""Clients' reviews of completed sessions, published after moderation."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from booking.core.models import Booking, Consultant
+
+
+class Review(models.Model):
+    """A client's review of a completed session: one per booking, held until a
+    booking admin publishes it."""
+
+    booking = models.OneToOneField(
+        Booking, on_delete=models.CASCADE, related_name="review"
+    )
+    consultant = models.ForeignKey(
+        Consultant, on_delete=models.CASCADE, related_name="reviews"
+    )
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(max_length=2000, blank=True)
+    display_name = models.CharField(
+        max_length=60, help_text="How the review is signed on the site, e.g. “Ada L.”"
+    )
+    is_published = models.BooleanField(
+        default=False, help_text="Shown on the consultant's page once published."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["consultant", "is_published", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5),
+                name="review_rating_1_to_5",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.rating}★ for {self.consultant} ({self.booking})"

@@ -1,0 +1,245 @@
+"""Booking spreadsheets (DESIGN §7, §11): the bookings list's "Download CSV" and
+"Download XLSX" write exactly the rows the list shows (its scope, filters, search
+and order) through `BookingExportResource`.
+
+Small exports are answered at once (CSV streamed). Above `BOOKING_EXPORT_ASYNC_ROWS`
+rows the export becomes an `ExportJob` that a django-q2 task writes to a file
+outside the public media folder, updating its progress every chunk; its page
+(`booking.admin.exports`) shows a progress bar and then a download link, for its
+owner only, until it expires.
+
+Memory stays flat however many rows: bookings are read in chunks with consultant,
+service and refunded total joined into the one query, and written row by row (CSV
+to the response or file, XLSX through openpyxl's write-only mode)."""
+
+import csv
+import logging
+import secrets
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import quote_plus
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.http import (
+    FileResponse,
+    StreamingHttpResponse,
+)
+from django.utils import timezone
+from django_q.tasks import async_task
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from booking.spreadsheets.models import ExportJob
+from booking.spreadsheets.resources import BookingExportResource, BookingResource
+
+logger = logging.getLogger(__name__)
+Status = ExportJob.Status
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+# Excel reads a CSV file as UTF-8 only when it starts with this mark.
+BOM = "\ufeff"
+
+
+def chunk_size() -> int:
+    return settings.BOOKING_EXPORT_CHUNK_ROWS
+
+
+# --- writing rows -------------------------------------------------------------------
+
+
+def booking_rows(
+    queryset, *, native: bool, progress: Callable[[int], None] | None = None
+) -> Iterator[list]:
+    """The header, then one list of cells per booking. `native` gives numbers
+    and datetimes (XLSX); otherwise every cell is text (CSV). `progress` is called
+    with the number of rows written after every chunk."""
+    resource = BookingExportResource()
+    fields = resource.get_export_fields()
+    yield resource.get_export_headers()
+    size = chunk_size()
+    written = 0
+    for written, booking in enumerate(
+        BookingResource.prepare(queryset).iterator(chunk_size=size), 1
+    ):
+        yield resource.export_row(booking, fields, native=native)
+        if progress and written % size == 0:
+            progress(written)
+    if progress:
+        progress(written)
+
+
+class Echo:
+    def write(self, value):
+        return value
+
+
+def csv_lines(queryset, progress=None) -> Iterator[str]:
+    writer = csv.writer(Echo())
+    yield BOM
+    for row in booking_rows(queryset, native=False, progress=progress):
+        yield writer.writerow(row)
+
+
+def write_xlsx(queryset, output, progress=None) -> None:
+    """A write-only workbook: rows go to a temporary file as they come, so memory
+    does not grow with the number of rows. Dates are real dates."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Bookings")
+    for row in booking_rows(queryset, native=True, progress=progress):
+        sheet.append([_xlsx_value(value) for value in row])
+    workbook.save(output)
+
+
+def _xlsx_value(value):
+    """openpyxl refuses control characters in text; they become U+FFFD."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
+    return value
+
+
+def filename(extension: str) -> str:
+    return f"bookings-{timezone.localtime():%Y-%m-%d-%H%M}.{extension}"
+
+
+def csv_response(queryset) -> StreamingHttpResponse:
+    lines = (line.encode() for line in csv_lines(queryset))
+    response = StreamingHttpResponse(lines, content_type=CONTENT_TYPES["csv"])
+    response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
+    return response
+
+
+def xlsx_response(queryset) -> FileResponse:
+    output = BytesIO()
+    write_xlsx(queryset, output)
+    output.seek(0)
+    return FileResponse(
+        output,
+        as_attachment=True,
+        filename=filename("xlsx"),
+        content_type=CONTENT_TYPES["xlsx"],
+    )
+
+
+# --- large exports as jobs ------------------------------------------------------------
+
+
+def is_large(queryset) -> bool:
+    """Whether the export is for a job: counts at most threshold + 1 rows."""
+    threshold = settings.BOOKING_EXPORT_ASYNC_ROWS
+    return queryset.order_by()[: threshold + 1].count() > threshold
+
+
+def start_export(*, owner, format: str, query: str) -> ExportJob:
+    """Queue a job writing the bookings `owner` sees with this list query."""
+    job = ExportJob.objects.create(
+        owner=owner,
+        format=format,
+        query=query,
+        expires_at=timezone.now() + kept_for(),
+    )
+    transaction.on_commit(
+        lambda: async_task(
+            "booking.tasks.write_export",
+            job.pk,
+            task_name=f"Export bookings #{job.pk}",
+            timeout=settings.BOOKING_EXPORT_TIMEOUT_SECONDS,
+        )
+    )
+    return job
+
+
+def kept_for() -> timedelta:
+    return timedelta(hours=settings.BOOKING_EXPORT_KEEP_HOURS)
+
+
+def export_root() -> Path:
+    return Path(settings.BOOKING_SPREADSHEET_ROOT) / "exports"
+
+
+def write_export(job_id: int, *, bookings_for: Callable) -> str:
+    """Write one job's file with the rows `bookings_for(owner, query)` returns (the
+    bookings list's own queryset, handed in by the job). The job is claimed first,
+    so a task delivered twice writes it once."""
+    claimed = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, updated_at=timezone.now()
+    )
+    if not claimed:
+        return f"export {job_id} was already taken or is gone"
+    job = ExportJob.objects.select_related("owner").get(pk=job_id)
+    try:
+        _write(job, bookings_for)
+    except Exception as exc:
+        logger.exception("Export %s failed", job_id)
+        update_job(job, status=Status.FAILED, error=f"The export failed: {exc}")
+        return f"export {job_id} failed"
+    return f"export {job_id}: {job.rows_done} rows"
+
+
+def _write(job: ExportJob, bookings_for: Callable) -> None:
+    queryset = bookings_for(job.owner, job.query)
+    update_job(job, rows_total=queryset.count())
+    name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
+    target = export_root() / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def progress(rows: int) -> None:
+        update_job(job, rows_done=rows)
+
+    if job.format == ExportJob.Format.CSV:
+        with target.open("w", encoding="utf-8", newline="") as output:
+            output.writelines(csv_lines(queryset, progress))
+    else:
+        write_xlsx(queryset, target, progress)
+    update_job(
+        job,
+        status=Status.DONE,
+        file_name=name,
+        finished_at=timezone.now(),
+        expires_at=timezone.now() + kept_for(),
+    )
+
+
+def update_job(job: ExportJob, **changes) -> None:
+    for name, value in changes.items():
+        setattr(job, name, value)
+    job.save(update_fields=[*changes, "updated_at"])
+
+
+def delete_expired_exports(now=None) -> int:
+    """Delete expired jobs and their files, and fail jobs whose worker died
+    (no progress for longer than a job may run); safe to run again any time."""
+    now = now or timezone.now()
+    stalled = timedelta(seconds=settings.BOOKING_EXPORT_TIMEOUT_SECONDS)
+    ExportJob.objects.filter(
+        status__in=(Status.QUEUED, Status.RUNNING), updated_at__lt=now - stalled
+    ).update(
+        status=Status.FAILED,
+        error="The export stopped before it finished; please export again.",
+        updated_at=now,
+    )
+    return _delete_jobs(ExportJob.objects.filter(expires_at__lte=now))
+
+
+def forget_searches_for(texts) -> int:
+    """Delete the export jobs (and files) whose list query contains any of `texts`:
+    an erased client's email, name or phone typed into the list's search."""
+    mentions = Q()
+    for text in filter(None, texts):
+        mentions |= Q(query__icontains=text) | Q(query__icontains=quote_plus(text))
+    return _delete_jobs(ExportJob.objects.filter(mentions)) if mentions else 0
+
+
+def _delete_jobs(jobs) -> int:
+    deleted = 0
+    for job in jobs.only("pk", "file_name").iterator():
+        if job.file_name:
+            (export_root() / job.file_name).unlink(missing_ok=True)
+        deleted += 1
+    jobs.delete()
+    return deleted

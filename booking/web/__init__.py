@@ -1,0 +1,1 @@
+"""The public booking journey: pages, forms, payment pages, the calendar feed."""

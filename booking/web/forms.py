@@ -1,0 +1,101 @@
+"""Public booking forms. They check shape and length only; every booking rule is
+the service layer's."""
+
+import zoneinfo
+
+from django import forms
+
+from booking.core.models import Booking
+
+TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+
+
+def validate_zone(value: str) -> str:
+    if value not in zoneinfo.available_timezones():
+        raise forms.ValidationError("Choose a time zone from the list.")
+    return value
+
+
+class TimeZoneForm(forms.Form):
+    tz = forms.ChoiceField(
+        label="Show times in",
+        choices=[(zone, zone.replace("_", " ")) for zone in TIME_ZONES],
+    )
+
+
+class HoneypotMixin(forms.Form):
+    """A field people never see (hidden by CSS and from screen readers); bots that
+    fill every input fill it too."""
+
+    website = forms.CharField(required=False, label="Leave this empty")
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError("This request looks automated.")
+        return ""
+
+
+class DetailsForm(HoneypotMixin):
+    client_name = forms.CharField(label="Your name", max_length=200)
+    client_email = forms.EmailField(
+        label="Email", max_length=254, help_text="We send the confirmation link here."
+    )
+    client_phone = forms.CharField(
+        label="Phone (optional)", max_length=40, required=False
+    )
+    client_notes = forms.CharField(
+        label="Anything you would like your consultant to know (optional)",
+        max_length=Booking._meta.get_field("client_notes").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    consent = forms.BooleanField(
+        label="I have read the privacy policy and agree that the practice keeps these "
+        "details to arrange my session.",
+        error_messages={"required": "Please accept the privacy policy to book."},
+    )
+    tz = forms.CharField(widget=forms.HiddenInput, validators=[validate_zone])
+    start = forms.DateTimeField(widget=forms.HiddenInput)
+
+
+class LookupForm(HoneypotMixin):
+    email = forms.EmailField(label="The email address you booked with", max_length=254)
+
+
+class ReferenceForm(forms.Form):
+    reference = forms.CharField(
+        label="Booking reference", max_length=16, help_text="For example MS-7K3QXA."
+    )
+
+    def clean_reference(self):
+        return self.cleaned_data["reference"].strip().upper()
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReviewForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label="Your rating",
+        choices=[(n, f"{n} out of 5") for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="What would you like others to know? (optional)",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    display_name = forms.CharField(
+        label="Sign it as (optional)",
+        max_length=60,
+        required=False,
+        help_text="Leave empty to sign with your first name and initial.",
+    )

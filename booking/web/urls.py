@@ -1,0 +1,46 @@
+"""Public booking URLs (pages, feeds, webhooks), included before Wagtail's pages."""
+
+from django.urls import include, path
+
+from booking.web import calendar, payments, views
+
+app_name = "booking"
+
+urlpatterns = [
+    path("book/<int:consultant_id>/", views.choose_service, name="choose_service"),
+    path(
+        "book/<int:consultant_id>/<slug:service_slug>/",
+        views.choose_slot,
+        name="choose_slot",
+    ),
+    path(
+        "book/<int:consultant_id>/<slug:service_slug>/details/",
+        views.details,
+        name="details",
+    ),
+    path("book/sent/", views.sent, name="sent"),
+    path("book/verify/<str:token>/", views.verify, name="verify"),
+    path("book/status/", views.status, name="status"),
+    path("book/find/", views.find, name="find"),
+    path("book/manage/<str:token>/", views.manage, name="manage"),
+    path("book/manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("book/manage/<str:token>/review/", views.manage_review, name="manage_review"),
+    path(
+        "book/manage/<str:token>/reschedule/",
+        views.manage_reschedule,
+        name="manage_reschedule",
+    ),
+    path("book/manage/<str:token>/pay/", payments.pay, name="pay"),
+    path("book/manage/<str:token>/paid/", payments.pay_return, name="pay_return"),
+    path(
+        "book/manage/<str:token>/pay/cancelled/",
+        payments.pay_cancel,
+        name="pay_cancel",
+    ),
+    path("stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
+    # A consultant's private iCal subscription (revocable from the admin).
+    path("calendar/<str:token>.ics", calendar.feed_view, name="calendar_feed"),
+    # The ESPs' delivery webhooks, e.g. /anymail/postmark/tracking/; they refuse
+    # requests without ANYMAIL_WEBHOOK_SECRET's basic auth.
+    path("anymail/", include("anymail.urls")),
+]

@@ -1,0 +1,400 @@
+"""The public booking journey (DESIGN §8): service → slot (in the client's time zone)
+→ details → "check your inbox" → verification link → status; status by reference;
+find by email; the manage page behind an emailed link. Server-rendered and usable
+without JavaScript. Every rule lives in `booking.lifecycle.services`; views
+translate its errors into pages."""
+
+import zoneinfo
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta
+from functools import wraps
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from booking.core import ratelimit, tokens
+from booking.core.errors import BookingError, SlotTaken, TokenError
+from booking.core.models import Booking, BookingToken, Consultant, Service
+from booking.lifecycle import selectors, services
+from booking.payments import provider
+from booking.reviews import services as review_services
+from booking.scheduling.slots import free_slots
+from booking.web.forms import (
+    DetailsForm,
+    LookupForm,
+    ReasonForm,
+    ReferenceForm,
+    ReviewForm,
+    TimeZoneForm,
+)
+
+Purpose = BookingToken.Purpose
+DAYS_SHOWN = 7
+
+
+# --- choosing -----------------------------------------------------------------------
+
+
+def choose_service(request, consultant_id):
+    consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
+    return TemplateResponse(
+        request,
+        "booking/choose_service.html",
+        {
+            "consultant": consultant,
+            "services": consultant.services.filter(is_active=True),
+        },
+    )
+
+
+def choose_slot(request, consultant_id, service_slug):
+    consultant, service = _offer(consultant_id, service_slug)
+    zone = _client_zone(request, consultant)
+    first_day = _first_day(request, zone)
+    slots = _week_of_slots(consultant, service, zone, first_day)
+    return TemplateResponse(
+        request,
+        "booking/choose_slot.html",
+        {
+            "consultant": consultant,
+            "service": service,
+            "zone": zone.key,
+            "tz_form": TimeZoneForm(initial={"tz": zone.key}),
+            "days": slots,
+            "first_day": first_day,
+            "previous_week": first_day - timedelta(days=DAYS_SHOWN)
+            if first_day > timezone.localdate(timezone=zone)
+            else None,
+            "next_week": first_day + timedelta(days=DAYS_SHOWN),
+        },
+    )
+
+
+# Error reports never carry what the client typed (sensitive_post_parameters).
+PERSONAL_FIELDS = ("client_name", "client_email", "client_phone", "client_notes")
+
+
+@never_cache
+@sensitive_post_parameters(*PERSONAL_FIELDS)
+def details(request, consultant_id, service_slug):
+    consultant, service = _offer(consultant_id, service_slug)
+    if request.method != "POST":
+        zone = _client_zone(request, consultant)
+        form = DetailsForm(
+            initial={"tz": zone.key, "start": request.GET.get("start", "")}
+        )
+        return _details_page(request, consultant, service, form)
+    form = DetailsForm(request.POST)
+    if not form.is_valid():
+        return _details_page(request, consultant, service, form)
+    data = form.cleaned_data
+    if not ratelimit.allow(
+        "create", ratelimit.client_ip(request), data["client_email"]
+    ):
+        return _rate_limited(request, "create")
+    try:
+        booking, _ = services.create_draft(
+            consultant=consultant,
+            service=service,
+            start=data["start"],
+            client_name=data["client_name"],
+            client_email=data["client_email"],
+            client_phone=data["client_phone"],
+            client_notes=data["client_notes"],
+            client_time_zone=data["tz"],
+            consent=data["consent"],
+        )
+    except BookingError as error:
+        form.add_error(None, error.message)
+        alternatives = _nearest_slots(consultant, service, data["start"])
+        return _details_page(request, consultant, service, form, alternatives)
+    request.session["booking_sent"] = booking.reference
+    return redirect("booking:sent")
+
+
+def _details_page(request, consultant, service, form, alternatives=()):
+    start = form["start"].value()
+    zone = _zone_or(form["tz"].value(), consultant.time_zone)
+    try:
+        chosen = datetime.fromisoformat(str(start)).astimezone(zone) if start else None
+    except (ValueError, OverflowError):
+        chosen = None
+    return TemplateResponse(
+        request,
+        "booking/details.html",
+        {
+            "consultant": consultant,
+            "service": service,
+            "form": form,
+            "chosen": chosen,
+            "zone": zone.key,
+            "alternatives": [
+                (slot.start.isoformat(), slot.start.astimezone(zone))
+                for slot in alternatives
+            ],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@never_cache
+def sent(request):
+    reference = request.session.get("booking_sent")
+    if not reference:
+        return redirect("booking:status")
+    return TemplateResponse(request, "booking/sent.html", {"reference": reference})
+
+
+# --- verifying and following up -------------------------------------------------------
+
+
+@never_cache
+def verify(request, token):
+    """GET only shows a button: mail scanners open links, and opening must not use
+    up a single-use link. The POST verifies."""
+    if request.method != "POST":
+        return TemplateResponse(request, "booking/verify.html", {"token": token})
+    if not ratelimit.allow("verify", ratelimit.client_ip(request)):
+        return _rate_limited(request, "verify")
+    try:
+        booking = services.verify_email(token=token)
+    except BookingError as error:
+        return problem_page(
+            request, error, status=409 if isinstance(error, SlotTaken) else 400
+        )
+    messages.success(request, "Thank you: your email address is confirmed.")
+    return HttpResponseRedirect(
+        reverse("booking:status") + f"?reference={booking.reference}"
+    )
+
+
+@never_cache
+def status(request):
+    """A booking's state by reference, and nothing personal."""
+    form = ReferenceForm(request.GET or None)
+    booking = None
+    if form.is_valid():
+        if not ratelimit.allow("lookup", ratelimit.client_ip(request)):
+            return _rate_limited(request, "lookup")
+        booking = Booking.objects.filter(
+            reference=form.cleaned_data["reference"]
+        ).first()
+        if booking is None:
+            form.add_error(
+                "reference", "No booking has that reference. Check it and try again."
+            )
+    return TemplateResponse(
+        request,
+        "booking/status.html",
+        {"form": form, "booking": booking},
+        status=404 if form.is_bound and booking is None and form.errors else 200,
+    )
+
+
+@never_cache
+@sensitive_post_parameters("email")
+def find(request):
+    """Email a manage link for the bookings of an address. The answer is the same
+    whether or not there are any, so the page reveals nothing about who books."""
+    form = LookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if not ratelimit.allow("lookup", ratelimit.client_ip(request), email):
+            return _rate_limited(request, "lookup")
+        services.send_manage_links(email=email)
+        return TemplateResponse(
+            request, "booking/find.html", {"form": None, "sent": True}
+        )
+    return TemplateResponse(request, "booking/find.html", {"form": form, "sent": False})
+
+
+# --- managing a booking through its emailed link -------------------------------------
+
+
+def manage_link_view(view):
+    """For views behind an emailed manage link: rate-limit, check the link, and call
+    `view(request, token, booking)`, or answer with the page that explains why not."""
+
+    @wraps(view)
+    def wrapper(request, token):
+        if not ratelimit.allow("manage", ratelimit.client_ip(request)):
+            return _rate_limited(request, "manage")
+        try:
+            found = tokens.check_token(token, purpose=Purpose.MANAGE)
+        except TokenError as error:
+            return problem_page(request, error, status=400)
+        booking = Booking.objects.select_related("consultant", "service").get(
+            pk=found.booking_id
+        )
+        return view(request, token, booking)
+
+    return wrapper
+
+
+@never_cache
+@manage_link_view
+def manage(request, token, booking):
+    options = selectors.client_options(booking)
+    return TemplateResponse(
+        request,
+        "booking/manage.html",
+        {
+            "booking": booking,
+            "token": token,
+            "local_start": booking.start.astimezone(ZoneInfo(booking.client_time_zone)),
+            **asdict(options),
+            "pay_online": provider.stripe_enabled(),
+            "refunds": booking.refunds.all(),
+            "reason_form": ReasonForm(),
+            "review_form": ReviewForm() if options.can_review else None,
+        },
+    )
+
+
+@never_cache
+@require_POST
+@manage_link_view
+def manage_cancel(request, token, booking):
+    form = ReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.cancel(booking=booking, reason=reason or "Cancelled by the client.")
+    except BookingError as error:
+        return problem_page(request, error, status=409)
+    messages.success(request, f"Booking {booking.reference} is cancelled.")
+    return redirect("booking:manage", token=token)
+
+
+@never_cache
+@require_POST
+@manage_link_view
+def manage_review(request, token, booking):
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose a rating from 1 to 5.")
+        return redirect("booking:manage", token=token)
+    try:
+        review_services.submit_review(booking=booking, **form.cleaned_data)
+    except BookingError as error:
+        return problem_page(request, error, status=409)
+    messages.success(
+        request,
+        "Thank you for your review. It will appear once the practice has read it.",
+    )
+    return redirect("booking:manage", token=token)
+
+
+@never_cache
+@manage_link_view
+def manage_reschedule(request, token, booking):
+    zone = ZoneInfo(booking.client_time_zone)
+    if request.method == "POST":
+        try:
+            start = datetime.fromisoformat(request.POST.get("start", ""))
+            services.reschedule(booking=booking, start=start)
+        except (ValueError, OverflowError):
+            messages.error(request, "Please choose one of the times shown.")
+        except BookingError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Your booking has moved to the new time.")
+            return redirect("booking:manage", token=token)
+    first_day = _first_day(request, zone)
+    return TemplateResponse(
+        request,
+        "booking/reschedule.html",
+        {
+            "booking": booking,
+            "token": token,
+            "zone": zone.key,
+            "days": _week_of_slots(
+                booking.consultant, booking.service, zone, first_day
+            ),
+            "first_day": first_day,
+            "next_week": first_day + timedelta(days=DAYS_SHOWN),
+            "previous_week": first_day - timedelta(days=DAYS_SHOWN)
+            if first_day > timezone.localdate(timezone=zone)
+            else None,
+        },
+    )
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _offer(consultant_id, service_slug) -> tuple[Consultant, Service]:
+    consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
+    service = consultant.services.filter(slug=service_slug, is_active=True).first()
+    if service is None:
+        raise Http404("This consultant does not offer that session.")
+    return consultant, service
+
+
+def _client_zone(request, consultant) -> ZoneInfo:
+    form = TimeZoneForm(request.GET)
+    return ZoneInfo(
+        form.cleaned_data["tz"] if form.is_valid() else consultant.time_zone
+    )
+
+
+def _zone_or(name, fallback: str) -> ZoneInfo:
+    return ZoneInfo(name if name in zoneinfo.available_timezones() else fallback)
+
+
+def _first_day(request, zone) -> date:
+    today = timezone.localdate(timezone=zone)
+    try:
+        asked = date.fromisoformat(request.GET.get("from", ""))
+    except ValueError:
+        return today
+    return min(max(asked, today), today + timedelta(days=366))
+
+
+def _week_of_slots(consultant, service, zone, first_day):
+    """The free slots of seven days from `first_day`, grouped by the client's day."""
+    start = datetime.combine(first_day, time(0), tzinfo=zone)
+    end = datetime.combine(first_day + timedelta(days=DAYS_SHOWN), time(0), tzinfo=zone)
+    slots = free_slots(consultant=consultant, service=service, start=start, end=end)
+    local = [(slot.start.astimezone(zone), slot) for slot in slots]
+    by_day = {
+        day: list(group)
+        for day, group in groupby(local, key=lambda pair: pair[0].date())
+    }
+    return [
+        (first_day + timedelta(days=n), by_day.get(first_day + timedelta(days=n), []))
+        for n in range(DAYS_SHOWN)
+    ]
+
+
+def _nearest_slots(consultant, service, around: datetime, count: int = 6):
+    now = timezone.now()
+    around = min(max(around, now), now + timedelta(days=366))
+    start = max(around - timedelta(days=1), now)
+    slots = free_slots(
+        consultant=consultant,
+        service=service,
+        start=start,
+        end=start + timedelta(days=21),
+    )
+    return sorted(slots, key=lambda slot: abs(slot.start - around))[:count]
+
+
+def problem_page(request, error: BookingError, *, status: int):
+    return TemplateResponse(
+        request, "booking/problem.html", {"error": error}, status=status
+    )
+
+
+def _rate_limited(request, action: str):
+    response = TemplateResponse(request, "booking/rate_limited.html", status=429)
+    response["Retry-After"] = str(ratelimit.limit_for(action)[1])
+    return response
