@@ -3,13 +3,24 @@ from django.conf import settings
 from django.db import connection
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="also run the tests marked slow (.ci/run does, in its PostgreSQL pass)",
+    )
+
+
 def pytest_collection_modifyitems(config, items):
-    if connection.vendor == "postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
-    for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+    skips = []
+    if not config.getoption("--slow"):
+        skips.append(("slow", "slow: run with bin/test --slow"))
+    if connection.vendor != "postgresql":
+        skips.append(("postgres", "needs PostgreSQL: set DATABASE_URL=postgres://..."))
+    for marker, reason in skips:
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")
@@ -17,8 +28,9 @@ def django_db_modify_db_settings(
     django_db_modify_db_settings_parallel_suffix, tmp_path_factory
 ):
     """On SQLite the test database is a file rather than memory, so that a real
-    django-q2 cluster in another process (tests/booking/test_outbox_faults.py)
-    sees the same data. A fresh directory per run keeps parallel runs apart."""
+    django-q2 cluster in another process
+    (tests/booking/notifications/test_outbox_faults.py) sees the same data. A fresh
+    directory per run keeps parallel runs apart."""
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         path = tmp_path_factory.mktemp("database") / "test.sqlite3"

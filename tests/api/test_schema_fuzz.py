@@ -23,7 +23,7 @@ from booking.lifecycle import services
 from tests.api.conftest import member_of
 from tests.factories import ConsultantFactory, ServiceFactory, make_draft
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 EXAMPLES = 25  # per operation and mode (valid, invalid)
 CHECKS = [

@@ -14,6 +14,7 @@ from tests.factories import ConsultantFactory, ServiceFactory, next_monday_at
 BOOKINGS = 100_000
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_references_stay_unique_across_100000_bookings(monkeypatch):
     consultant = ConsultantFactory()

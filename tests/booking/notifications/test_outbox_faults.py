@@ -38,7 +38,7 @@ REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
 Status = OutboxEmail.Status
 Kind = OutboxEmail.Kind
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def redis_answers() -> bool:
