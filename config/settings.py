@@ -355,6 +355,9 @@ BOOKING_REFUND_LATE_PERCENT = int(env("BOOKING_REFUND_LATE_PERCENT", "0"))
 REFUND_MAX_ATTEMPTS = int(env("REFUND_MAX_ATTEMPTS", "5"))
 # Consultants may ask for a payout once their available balance reaches this.
 PAYOUT_MINIMUM = int(env("PAYOUT_MINIMUM", "50"))
+# A session's earning becomes available for payout this many days after the session
+# is marked completed (refund disputes come first); until then it is pending.
+EARNING_HOLD_DAYS = int(env("EARNING_HOLD_DAYS", "7"))
 
 # JSON API (booking/api/, README "API"): throttle rates are "N/second|minute|hour|day";
 # the docs at /api/docs/ load Swagger UI from drf-spectacular-sidecar, not a CDN.

@@ -48,7 +48,7 @@ from booking.lifecycle.steps import (
     validate_fields,
 )
 from booking.notifications import outbox
-from booking.payments import refunds
+from booking.payments import earnings, refunds
 from booking.privacy.consent import consent_fields
 
 S = BookingStatus
@@ -310,6 +310,7 @@ def complete(*, booking: Booking, actor) -> Booking:
     booking = locked(booking)
     check(booking, "complete", actor=actor)
     transition(booking, "complete", actor=actor, fields=["completed_at"])
+    earnings.release_earnings(booking)
     outbox.queue(booking, "completed")
     return booking
 
