@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.admin import exports as admin_exports
-from booking.core.models import Booking
+from booking.core.models import Booking, payment_due_before
 from booking.core.states import BookingStatus
 from booking.lifecycle import services
 from booking.notifications import outbox, reminders
@@ -47,22 +47,17 @@ def apply_retention() -> str:
 
 def expire_stale_bookings() -> int:
     """Every 15 minutes: cancel drafts whose email was not verified in time, and
-    approved bookings left unpaid past the payment window. Returns how many."""
+    approved bookings left unpaid past their payment deadline (the payment window
+    from approval, and never after the session starts). Returns how many."""
     now = timezone.now()
     draft_hours = settings.BOOKING_DRAFT_EXPIRY_HOURS
-    payment_hours = settings.BOOKING_PAYMENT_WINDOW_HOURS
     drafts = Booking.objects.filter(
         status=BookingStatus.DRAFT, created_at__lt=now - timedelta(hours=draft_hours)
     )
-    unpaid = Booking.objects.filter(
-        status=BookingStatus.APPROVED,
-        approved_at__lt=now - timedelta(hours=payment_hours),
-    )
+    unpaid = Booking.objects.filter(payment_due_before(now))
     return _expire(
         drafts, f"The email address was not verified within {draft_hours} hours."
-    ) + _expire(
-        unpaid, f"The booking was not paid within {payment_hours} hours of approval."
-    )
+    ) + _expire(unpaid, "The booking was not paid by its payment deadline.")
 
 
 def _expire(stale, reason: str) -> int:

@@ -18,6 +18,10 @@ ACTIONS = {
     "booking.create": ("Create booking", "Booking created"),
     "booking.verify_email": ("Verify email", "Client verified their email"),
     "booking.approve": ("Approve booking", "Approved"),
+    "booking.request_approval_again": (
+        "Back for approval",
+        "Moved by the client; back for approval",
+    ),
     "booking.reject": ("Reject booking", "Rejected"),
     "booking.start_payment": ("Start payment", "Payment started"),
     "booking.payment_expired": ("Payment expired", "Payment expired or failed"),

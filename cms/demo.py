@@ -209,9 +209,11 @@ def _practice_settings(privacy_page) -> None:
     practice.tagline = "Confidential, unhurried support."
     practice.contact_email = "hello@haven.localhost"
     practice.phone = "+44 20 7946 0000"
+    practice.full_refund_until_hours = 24
+    practice.late_refund_percent = 0
     practice.cancellation_policy = (
-        "<p>Cancel up to 24 hours before your session for a full refund. Later "
-        "cancellations are not refunded.</p>"
+        "<p>If something comes up at the last minute, call us: we would rather "
+        "find you another time.</p>"
     )
     practice.payment_instructions = (
         "<p>Please pay by bank transfer to Haven Practice Ltd, IBAN GB00 HAVN 0000 "

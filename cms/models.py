@@ -4,6 +4,7 @@ plain pages, with strict parent/child rules (bakerydemo's pattern)."""
 import re
 from datetime import date, timedelta
 
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import HttpResponse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from booking.core.models import Consultant, Service
+from booking.core.practice import PracticePolicy
 from booking.lifecycle import selectors
 from booking.scheduling.slots import free_slots
 from cms.blocks import BodyBlock
@@ -417,10 +419,28 @@ class PracticeSettings(BaseSiteSetting):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    full_refund_until_hours = models.PositiveIntegerField(
+        default=48,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="A client who cancels at least this many hours before the session "
+        "gets a full refund (0: any time before it).",
+    )
+    late_refund_percent = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="What a later cancellation refunds, in percent of what was paid.",
+    )
+    client_moves_need_approval = models.BooleanField(
+        default=True,
+        help_text="When a client moves an approved booking to another time, it goes "
+        "back to the booking admins for approval. Untick to let clients move "
+        "within the consultant's free times without it.",
+    )
     cancellation_policy = RichTextField(
         blank=True,
         features=["bold", "italic", "link", "ul"],
-        help_text="Shown when clients book and cancel.",
+        help_text="Anything else to say about cancelling (the refund terms above "
+        "are shown to clients on their own).",
     )
     payment_instructions = RichTextField(
         blank=True,
@@ -444,13 +464,41 @@ class PracticeSettings(BaseSiteSetting):
             [FieldPanel("contact_email"), FieldPanel("phone"), FieldPanel("address")],
             heading="Contact",
         ),
-        FieldPanel("cancellation_policy"),
+        MultiFieldPanel(
+            [
+                FieldPanel("full_refund_until_hours"),
+                FieldPanel("late_refund_percent"),
+                FieldPanel("cancellation_policy"),
+                FieldPanel("client_moves_need_approval"),
+            ],
+            heading="Cancelling and moving",
+        ),
         FieldPanel("payment_instructions"),
         FieldPanel("privacy_policy_page"),
     ]
 
     class Meta:
         verbose_name = "practice settings"
+
+    @property
+    def policy(self) -> PracticePolicy:
+        return PracticePolicy(
+            full_refund_until_hours=self.full_refund_until_hours,
+            late_refund_percent=self.late_refund_percent,
+            payment_instructions=self.payment_instructions,
+            client_moves_need_approval=self.client_moves_need_approval,
+        )
+
+    @property
+    def cancellation_terms(self) -> str:
+        return self.policy.cancellation_terms
+
+
+def practice_policy() -> PracticePolicy | None:
+    """The default site's practice policy (registered with `booking.core.practice`
+    in `CmsConfig.ready`); None before the practice has saved its settings."""
+    practice = PracticeSettings.objects.filter(site__is_default_site=True).first()
+    return practice.policy if practice else None
 
 
 def privacy_policy_revision():

@@ -317,11 +317,6 @@ BOOKING_STAFF_EMAILS = env_list("BOOKING_STAFF_EMAILS")
 BOOKING_PRACTICE_NAME = env("BOOKING_PRACTICE_NAME", WAGTAIL_SITE_NAME)
 BOOKING_PRACTICE_ADDRESS = env("BOOKING_PRACTICE_ADDRESS")
 BOOKING_EMAIL_ACCENT = env("BOOKING_EMAIL_ACCENT", "#2f6b5f")
-BOOKING_PAYMENT_INSTRUCTIONS = env(
-    "BOOKING_PAYMENT_INSTRUCTIONS",
-    "Please pay by bank transfer, quoting your booking reference; the practice will "
-    "send you its bank details on request.",
-)
 # Unverified drafts and approved-but-unpaid bookings are cancelled after these.
 BOOKING_DRAFT_EXPIRY_HOURS = int(env("BOOKING_DRAFT_EXPIRY_HOURS", "24"))
 BOOKING_PAYMENT_WINDOW_HOURS = int(env("BOOKING_PAYMENT_WINDOW_HOURS", "48"))
@@ -349,12 +344,13 @@ STRIPE_CHECKOUT_EXPIRY_MINUTES = min(
 PRACTICE_CURRENCY = env("PRACTICE_CURRENCY", "EUR")
 # Client cancellations: a full refund until this many hours before the start, then
 # this percentage (0 = nothing). Cancellations by the practice refund in full.
-BOOKING_REFUND_FULL_UNTIL_HOURS = int(env("BOOKING_REFUND_FULL_UNTIL_HOURS", "48"))
-BOOKING_REFUND_LATE_PERCENT = int(env("BOOKING_REFUND_LATE_PERCENT", "0"))
 # A Stripe refund that keeps failing is left for a person after this many tries.
 REFUND_MAX_ATTEMPTS = int(env("REFUND_MAX_ATTEMPTS", "5"))
 # Consultants may ask for a payout once their available balance reaches this.
 PAYOUT_MINIMUM = int(env("PAYOUT_MINIMUM", "50"))
+# A session's earning becomes available for payout this many days after the session
+# is marked completed (refund disputes come first); until then it is pending.
+EARNING_HOLD_DAYS = int(env("EARNING_HOLD_DAYS", "7"))
 
 # JSON API (booking/api/, README "API"): throttle rates are "N/second|minute|hour|day";
 # the docs at /api/docs/ load Swagger UI from drf-spectacular-sidecar, not a CDN.

@@ -46,6 +46,24 @@ def jobs_run_inline(monkeypatch):
 
 
 @pytest.fixture
+def practice_settings(db):
+    """Change the practice's settings as a practice owner does in the admin (the
+    default site's Practice settings); returns a function taking field values."""
+    from wagtail.models import Site
+
+    from cms.models import PracticeSettings
+
+    def change(**fields):
+        practice = PracticeSettings.for_site(Site.objects.get(is_default_site=True))
+        for name, value in fields.items():
+            setattr(practice, name, value)
+        practice.save()
+        return practice
+
+    return change
+
+
+@pytest.fixture
 def demo_site(db):
     """Haven's demo content, loaded the way `bin/run` loads it."""
     from django.core.management import call_command

@@ -6,7 +6,6 @@ and costs one or two queries."""
 
 from datetime import time, timedelta
 
-from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
 from booking.admin.permissions import local_text, own_consultant, visible_bookings
+from booking.core.models import payment_due_before
 from booking.core.states import SLOT_HOLDING, BookingStatus
 from booking.scheduling import hours
 
@@ -117,17 +117,15 @@ def sessions_panel(user, now) -> BookingsPanel:
 
 def expiring_panel(user, now) -> BookingsPanel:
     """Approved, unpaid bookings the expiry job will cancel within a day."""
-    window = timedelta(hours=settings.BOOKING_PAYMENT_WINDOW_HOURS)
-    expiring = visible_bookings(user).filter(
-        status=S.APPROVED, approved_at__lte=now - window + EXPIRY_WARNING
-    )
-    soonest = expiring.select_related("consultant", "service").order_by(
-        "approved_at", "pk"
+    expiring = visible_bookings(user).filter(payment_due_before(now + EXPIRY_WARNING))
+    soonest = sorted(
+        expiring.select_related("consultant", "service")[: LIMIT * 4],
+        key=lambda booking: (booking.payment_due_by, booking.pk),
     )[:LIMIT]
     return BookingsPanel(
         name="expiring_approvals",
         heading="Unpaid approvals about to expire",
-        rows=[_row(b, _expiry_note(b.approved_at + window, now)) for b in soonest],
+        rows=[_row(b, _expiry_note(b.payment_due_by, now)) for b in soonest],
         total=expiring.count(),
         more_url=_list_url(status=S.APPROVED),
         empty="No approved booking is about to expire unpaid.",

@@ -5,6 +5,7 @@ page, and the audit-log action payments write. Registers its own hooks;
 `booking.wagtail_hooks` imports it."""
 
 import django_filters
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
@@ -238,14 +239,19 @@ def mark_payout_paid_view(request, pk):
 
 
 def earnings_view(request):
-    """The consultant's own earnings: this month, the available balance, and a
-    button asking for a payout once the balance reaches the minimum."""
+    """The consultant's own earnings: this month, the pending and available
+    balances per currency, and a button asking for a payout of a currency's
+    available balance once it reaches the minimum."""
     consultant = getattr(request.user, "consultant", None)
     if consultant is None:
         raise PermissionDenied
     if request.method == "POST":
         try:
-            payout = earnings.request_payout(consultant=consultant, actor=request.user)
+            payout = earnings.request_payout(
+                consultant=consultant,
+                actor=request.user,
+                currency=request.POST.get("currency", "")[:3],
+            )
         except BookingError as error:
             messages.error(request, error.message)
         else:
@@ -256,6 +262,7 @@ def earnings_view(request):
         "booking/admin/payments/earnings.html",
         {
             **earnings.earnings_summary(consultant),
+            "hold_days": settings.EARNING_HOLD_DAYS,
             "consultant": consultant,
             "header_title": "My earnings",
             "page_title": "My earnings",

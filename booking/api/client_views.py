@@ -3,10 +3,8 @@ my booking", and everything behind the emailed manage link (details, pay, cancel
 reschedule, review)."""
 
 from dataclasses import asdict
-from decimal import Decimal
 
 import django_fsm as fsm
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -14,7 +12,7 @@ from rest_framework.response import Response
 from booking.api import serializers as s
 from booking.api import throttles
 from booking.api.base import MANAGE_HEADER, MANAGE_TOKEN, Personal, PublicView
-from booking.core import tokens
+from booking.core import practice, tokens
 from booking.core.errors import InvalidTransition
 from booking.core.models import Booking, BookingToken, Consultant, Service
 from booking.core.states import BookingSource
@@ -180,7 +178,7 @@ class ManagePay(ManageView):
                 )
             body = {
                 "mode": "offline",
-                "instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+                "instructions": practice.policy().payment_instructions_text,
             }
         else:
             url = events.checkout_url(booking=booking, token=token)
@@ -215,7 +213,7 @@ class ManageCancel(ManageView):
                     "reference": booking.reference,
                     "status": booking.status,
                     "amount_paid": booking.amount_paid,
-                    "refund_amount": refund_quote(booking),
+                    "refund_amount": refunds.refund_quote(booking),
                     "currency": booking.currency,
                 }
             ).data
@@ -235,11 +233,6 @@ class ManageCancel(ManageView):
         reason = form.validated_data["reason"].strip() or "Cancelled by the client."
         services.cancel(booking=booking, reason=reason)
         return self.details(booking)
-
-
-def refund_quote(booking: Booking) -> Decimal:
-    due = refunds.cancellation_refunds(booking, by_client=True)
-    return sum((amount for _, amount in due), Decimal("0.00"))
 
 
 class ManageReschedule(ManageView):

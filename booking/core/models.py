@@ -184,6 +184,19 @@ def never_by_hand(booking, user) -> bool:
     return False
 
 
+def payment_window() -> timedelta:
+    return timedelta(hours=settings.BOOKING_PAYMENT_WINDOW_HOURS)
+
+
+def payment_due_before(moment) -> models.Q:
+    """Approved bookings whose payment deadline (`Booking.payment_due_by`) falls
+    at or before `moment`, as a query."""
+    return models.Q(status=S.APPROVED) & (
+        models.Q(approved_at__lte=moment - payment_window())
+        | models.Q(start__lte=moment)
+    )
+
+
 def may_complete(booking, user) -> bool:
     return user.has_perm("booking.complete_booking") or (
         booking.consultant.user_id is not None and booking.consultant.user_id == user.pk
@@ -302,6 +315,14 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
         return self.reference or "new booking"
 
     @property
+    def payment_due_by(self):
+        """When an approved booking must be paid: the payment window from its
+        approval, and never after the session starts."""
+        if self.approved_at is None:
+            return None
+        return min(self.approved_at + payment_window(), self.start)
+
+    @property
     def status_label(self) -> str:
         return S(self.status).label
 
@@ -327,6 +348,18 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
     )
     def approve(self):
         self.approved_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.APPROVED,
+        target=S.PENDING,
+        permission=never_by_hand,
+        custom={"label": "Back for approval"},
+    )
+    def request_approval_again(self):
+        """The client moved an approved booking that needs approval: its new time
+        is a new request."""
+        self.approved_at = None
 
     @fsm.transition(
         field=status,

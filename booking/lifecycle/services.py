@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from booking.core import tokens
+from booking.core import practice, tokens
 from booking.core.errors import (
     InvalidBookingData,
     InvalidTransition,
@@ -48,7 +48,7 @@ from booking.lifecycle.steps import (
     validate_fields,
 )
 from booking.notifications import outbox
-from booking.payments import refunds
+from booking.payments import earnings, refunds
 from booking.privacy.consent import consent_fields
 
 S = BookingStatus
@@ -310,6 +310,7 @@ def complete(*, booking: Booking, actor) -> Booking:
     booking = locked(booking)
     check(booking, "complete", actor=actor)
     transition(booking, "complete", actor=actor, fields=["completed_at"])
+    earnings.release_earnings(booking)
     outbox.queue(booking, "completed")
     return booking
 
@@ -325,7 +326,9 @@ def reschedule(
 ) -> Booking:
     """Move a slot-holding booking to another free start, by the client through
     their link (`actor=None`) or by a booking admin (who may override hours with
-    `override_reason`). The state does not change."""
+    `override_reason`). The state does not change, except that a client's move of
+    an approved booking that needs approval sends it back for approval
+    (`needs_approval_again`); the History says so."""
     booking = locked(booking, lock_consultant=True)
     movable = (S.PENDING, S.APPROVED, S.CONFIRMED)
     if booking.status not in movable:
@@ -359,8 +362,32 @@ def reschedule(
         },
         reason=reason,
     )
+    if needs_approval_again(booking, actor):
+        transition(
+            booking,
+            "request_approval_again",
+            actor=None,
+            fields=["approved_at"],
+            reason="Moved by the client to a new time, which needs approval.",
+        )
+        outbox.queue(booking, "rescheduled")
+        outbox.queue(booking, "staff_new_request")
+        return booking
     outbox.queue(booking, "rescheduled")
     return booking
+
+
+def needs_approval_again(booking: Booking, actor) -> bool:
+    """A client's move of an approved (not yet paid) booking whose service needs
+    approval is a new request, unless the practice lets clients move within the
+    consultant's free times without it. Paid bookings keep their state: their
+    payment stands for the session, wherever it moves."""
+    return (
+        actor is None
+        and booking.status == S.APPROVED
+        and booking.service.requires_approval
+        and practice.policy().client_moves_need_approval
+    )
 
 
 def send_manage_links(*, email: str) -> int:

@@ -5,6 +5,7 @@ Templates: `templates/booking/email/<kind>.txt`, whose first line is the subject
 and `<kind>.html`, which extends `booking/email/base.html`."""
 
 import secrets
+from decimal import Decimal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from booking.core import tokens
+from booking.core import practice, tokens
 from booking.core.models import Booking, BookingToken, Service
 from booking.core.states import BookingStatus
 from booking.notifications.models import OutboxEmail
@@ -154,8 +155,8 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         "end": booking.end.astimezone(zone),
         "online": booking.service.mode == Service.Mode.ONLINE,
         "address": settings.BOOKING_PRACTICE_ADDRESS,
-        "payment_window_hours": settings.BOOKING_PAYMENT_WINDOW_HOURS,
-        "payment_instructions": settings.BOOKING_PAYMENT_INSTRUCTIONS,
+        "pay_by": booking.payment_due_by,
+        "payment_instructions": practice.policy().payment_instructions_text,
         "pay_online": bool(settings.STRIPE_SECRET_KEY),
         "verify_url": verify_url(token) if kind == Kind.VERIFY_EMAIL else "",
         "manage_url": manage_url(token) if kind == Kind.MANAGE_LINK else "",
@@ -163,12 +164,26 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         "sequence": 0,
         **extra,
     }
+    if kind == Kind.CANCELLED:
+        context.update(refund_context(booking))
     if kind in WITH_MANAGE_LINK:
         raw = tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
         context["manage_url"] = manage_url(raw)
     if kind in ABOUT_CONFIRMED_SESSION and booking.status == S.CONFIRMED:
         context["meeting_url"] = meeting_link(booking)
     return context
+
+
+def refund_context(booking: Booking) -> dict:
+    """What the cancellation email says about money: the refunds the cancellation
+    just wrote (in the same transaction), or the policy that gave nothing back."""
+    refunds = list(booking.refunds.all())
+    manual = booking.refunds.model.Status.MANUAL
+    return {
+        "refunded": sum((refund.amount for refund in refunds), Decimal("0.00")),
+        "refunded_by_hand": any(refund.status == manual for refund in refunds),
+        "cancellation_terms": practice.policy().cancellation_terms,
+    }
 
 
 def render(kind: str, context: dict) -> tuple[str, str, str]:

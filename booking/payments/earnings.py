@@ -1,6 +1,15 @@
 """Consultants' earnings (the session's price less the practice's commission) and
-their payouts."""
+their payouts.
 
+Money is summed per currency, always: a consultant paid in EUR and in USD has two
+balances, the commission tier counts the month's volume in the booking's own
+currency, and a payout is in one currency. A session's earning is pending until the
+session is completed and EARNING_HOLD_DAYS have passed, then available, then paid
+with its payout. Every write that reads or changes a consultant's unpaid lines
+(recording, reversing, releasing, asking for a payout) first locks the consultant's
+row, so a payout's amount is always the sum of the lines it takes."""
+
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import stripe
@@ -34,6 +43,7 @@ STANDARD_COMMISSION = Decimal("0.05")
 
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 class PayoutRefused(BookingError):
@@ -42,7 +52,7 @@ class PayoutRefused(BookingError):
 
 def commission_rate(consultant: Consultant, monthly_volume: Decimal) -> Decimal:
     """The consultant's own rate if set; else by this month's gross volume in the
-    practice currency: 5%, 4% above 5,000, 3% above 10,000."""
+    booking's currency: 5%, 4% above 5,000, 3% above 10,000."""
     if consultant.commission_rate is not None:
         return consultant.commission_rate
     for threshold, rate in COMMISSION_TIERS:
@@ -51,18 +61,29 @@ def commission_rate(consultant: Consultant, monthly_volume: Decimal) -> Decimal:
     return STANDARD_COMMISSION
 
 
+def lock_ledger(consultant_id: int) -> None:
+    """Serialise every change to one consultant's unpaid lines."""
+    Consultant.objects.select_for_update().filter(pk=consultant_id).exists()
+
+
+def hold() -> timedelta:
+    return timedelta(days=settings.EARNING_HOLD_DAYS)
+
+
 def record_earning(booking: Booking) -> Earning | None:
-    """On confirmation (inside its transaction): the booking's earning, once. The
-    month's volume counts this booking too, so the booking that crosses a
-    threshold earns at the new rate."""
+    """On confirmation (inside its transaction): the booking's earning, once,
+    pending until the session is completed. The month's volume (in the booking's
+    currency) counts this booking too, so the booking that crosses a threshold
+    earns at the new rate."""
     if booking.amount_paid <= 0:
         return None
-    Consultant.objects.select_for_update().filter(pk=booking.consultant_id).exists()
+    lock_ledger(booking.consultant_id)
     now = timezone.now()
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     earlier = Earning.objects.filter(
         consultant_id=booking.consultant_id,
         kind=Earning.Kind.BOOKING,
+        currency=booking.currency,
         created_at__gte=month_start,
     ).aggregate(total=Sum("gross"))["total"] or Decimal("0")
     gross = booking.amount_paid
@@ -80,17 +101,33 @@ def record_earning(booking: Booking) -> Earning | None:
             "net": gross - commission,
             "currency": booking.currency,
             "created_at": now,
+            "available_at": (
+                booking.completed_at + hold() if booking.completed_at else None
+            ),
         },
     )
     return earning
 
 
+def release_earnings(booking: Booking) -> int:
+    """On completion (inside its transaction): the session's pending lines become
+    available once the hold has passed."""
+    lock_ledger(booking.consultant_id)
+    return Earning.objects.filter(
+        booking_id=booking.pk, payout=None, available_at=None
+    ).update(available_at=booking.completed_at + hold())
+
+
 def reverse_earning(refund: Refund) -> None:
     """A refund takes back its share of the booking's earning, at the same rate,
-    and never more than is left of it."""
+    and never more than is left of it. Its line is pending or available with the
+    earning it reverses; if that was paid out, it is available at once and the
+    next payout nets it off."""
     earning = Earning.objects.filter(key=f"booking:{refund.booking_id}").first()
     if earning is None:
         return
+    lock_ledger(earning.consultant_id)
+    earning.refresh_from_db()
     reversed_so_far = -(
         Earning.objects.filter(
             booking_id=refund.booking_id, kind=Earning.Kind.REVERSAL
@@ -101,6 +138,7 @@ def reverse_earning(refund: Refund) -> None:
     if gross <= 0:
         return
     commission = (gross * earning.commission_rate).quantize(CENT, ROUND_HALF_UP)
+    now = timezone.now()
     Earning.objects.get_or_create(
         key=f"refund:{refund.pk}",
         defaults={
@@ -112,50 +150,97 @@ def reverse_earning(refund: Refund) -> None:
             "commission": -commission,
             "net": -(gross - commission),
             "currency": earning.currency,
+            "created_at": now,
+            "available_at": now if earning.payout_id else earning.available_at,
         },
     )
 
 
-def earnings_summary(consultant: Consultant) -> dict:
-    """What a consultant sees: this month's totals, the available balance, and
-    whether a payout may be asked for."""
-    now = timezone.now()
-    month = consultant.earnings.filter(
-        created_at__gte=now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    ).aggregate(gross=Sum("gross"), commission=Sum("commission"), net=Sum("net"))
-    available = _available(consultant)
+def unpaid(consultant: Consultant, currency: str, *, now=None):
+    """The lines a payout in `currency` would take now."""
+    return consultant.earnings.filter(
+        payout=None, currency=currency, available_at__lte=now or timezone.now()
+    )
+
+
+def balances(consultant: Consultant, *, now=None) -> list[dict]:
+    """Per currency: what is pending and what is available for payout."""
+    now = now or timezone.now()
+    rows = {}
+    for line in consultant.earnings.filter(payout=None).values(
+        "currency", "net", "available_at"
+    ):
+        row = rows.setdefault(
+            line["currency"],
+            {"currency": line["currency"], "pending": ZERO, "available": ZERO},
+        )
+        ready = line["available_at"] is not None and line["available_at"] <= now
+        row["available" if ready else "pending"] += line["net"]
+    minimum = Decimal(settings.PAYOUT_MINIMUM)
+    for row in rows.values():
+        row["may_request"] = row["available"] >= minimum
+    return [rows[currency] for currency in sorted(rows)]
+
+
+def earnings_summary(consultant: Consultant, *, now=None) -> dict:
+    """What a consultant sees: this month's totals and their balances, each per
+    currency; their latest lines with each line's state; their payouts."""
+    now = now or timezone.now()
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month = (
+        consultant.earnings.filter(created_at__gte=month_start)
+        .values("currency")
+        .order_by("currency")
+        .annotate(gross=Sum("gross"), commission=Sum("commission"), net=Sum("net"))
+    )
+    lines = list(consultant.earnings.select_related("booking", "payout")[:50])
     return {
-        "month": {key: value or Decimal("0") for key, value in month.items()},
-        "available": available,
+        "month": list(month),
+        "balances": balances(consultant, now=now),
         "minimum": Decimal(settings.PAYOUT_MINIMUM),
-        "may_request": available >= settings.PAYOUT_MINIMUM,
-        "currency": settings.PRACTICE_CURRENCY,
-        "earnings": consultant.earnings.select_related("booking")[:50],
+        "earnings": [(line, line.state(now)) for line in lines],
         "payouts": consultant.payouts.all()[:20],
     }
 
 
-def _available(consultant: Consultant) -> Decimal:
-    total = consultant.earnings.filter(payout=None).aggregate(net=Sum("net"))["net"]
-    return total or Decimal("0")
+def available(consultant: Consultant, currency: str, *, now=None) -> Decimal:
+    total = unpaid(consultant, currency, now=now).aggregate(net=Sum("net"))["net"]
+    return total or ZERO
 
 
 @transaction.atomic
-def request_payout(*, consultant: Consultant, actor) -> Payout:
-    """The consultant asks for their available balance (at least PAYOUT_MINIMUM)."""
+def request_payout(
+    *, consultant: Consultant, actor, currency: str = "", now=None
+) -> Payout:
+    """The consultant asks for their available balance in one currency (at least
+    PAYOUT_MINIMUM). Without a currency, the one they have a balance in."""
     if consultant.user_id != actor.pk:
         raise NotPermitted("Only the consultant may ask for their own payout.")
-    Consultant.objects.select_for_update().filter(pk=consultant.pk).exists()
-    available = _available(consultant)
-    if available < settings.PAYOUT_MINIMUM:
+    lock_ledger(consultant.pk)
+    if not currency:
+        held = sorted(
+            consultant.earnings.filter(payout=None)
+            .order_by()
+            .values_list("currency", flat=True)
+            .distinct()
+        )
+        if len(held) > 1:
+            raise PayoutRefused(
+                "You have balances in " + " and ".join(held) + "; a payout is in one "
+                "currency, so choose which."
+            )
+        currency = held[0] if held else settings.PRACTICE_CURRENCY
+    lines = list(unpaid(consultant, currency, now=now).values_list("pk", "net"))
+    amount = sum((net for _, net in lines), ZERO)
+    if amount < settings.PAYOUT_MINIMUM:
         raise PayoutRefused(
-            f"Your available balance is {available} {settings.PRACTICE_CURRENCY}; "
-            f"a payout can be asked for from {settings.PAYOUT_MINIMUM}."
+            f"Your available balance is {amount} {currency}; a payout can be asked "
+            f"for from {settings.PAYOUT_MINIMUM} {currency}."
         )
     payout = Payout.objects.create(
-        consultant=consultant, amount=available, currency=settings.PRACTICE_CURRENCY
+        consultant=consultant, amount=amount, currency=currency
     )
-    consultant.earnings.filter(payout=None).update(payout=payout)
+    Earning.objects.filter(pk__in=[pk for pk, _ in lines]).update(payout=payout)
     return payout
 
 

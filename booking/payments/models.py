@@ -174,7 +174,19 @@ class Payout(models.Model):
 class Earning(models.Model):
     """One line of a consultant's ledger: what a confirmed booking earned them
     (gross, the practice's commission, net), or, with negative amounts, what a
-    refund took back. Lines not yet in a payout make the available balance."""
+    refund took back.
+
+    A line is pending until `available_at` (set when the session is completed:
+    then plus EARNING_HOLD_DAYS), available from then until a payout takes it, and
+    paid with its payout. A refund's line shares the state of the line it reverses,
+    unless that one was paid out already: then it is available at once, and the
+    next payout nets it off."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        AVAILABLE = "available", "Available"
+        REQUESTED = "requested", "In a requested payout"
+        PAID = "paid", "Paid out"
 
     class Kind(models.TextChoices):
         BOOKING = "booking", "Booking"
@@ -200,6 +212,7 @@ class Earning(models.Model):
         on_delete=models.SET_NULL,
         related_name="earnings",
     )
+    available_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -208,3 +221,13 @@ class Earning(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.net} {self.currency} ({self.booking})"
+
+    def state(self, now=None) -> "Earning.State":
+        if self.payout_id is not None:
+            paid = self.payout.status == Payout.Status.PAID
+            return self.State.PAID if paid else self.State.REQUESTED
+        if self.available_at is not None and self.available_at <= (
+            now or timezone.now()
+        ):
+            return self.State.AVAILABLE
+        return self.State.PENDING

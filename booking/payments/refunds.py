@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 from django_q.tasks import async_task, schedule
 
+from booking.core import practice
 from booking.core.models import Booking
 from booking.payments.checkout import close_open_checkouts
 from booking.payments.earnings import reverse_earning
@@ -30,12 +31,14 @@ def refund_due(
     booking: Booking, paid: Decimal, *, by_client: bool, now=None
 ) -> Decimal:
     """What a cancellation gives back: everything when the practice cancels or
-    the client cancels early enough; otherwise the late percentage."""
+    the client cancels early enough; otherwise the late percentage. The numbers
+    are the practice's policy (`booking.core.practice`), the same the client reads."""
     now = now or timezone.now()
-    cutoff = booking.start - timedelta(hours=settings.BOOKING_REFUND_FULL_UNTIL_HOURS)
+    terms = practice.policy()
+    cutoff = booking.start - timedelta(hours=terms.full_refund_until_hours)
     if not by_client or now <= cutoff:
         return paid
-    share = paid * Decimal(settings.BOOKING_REFUND_LATE_PERCENT) / 100
+    share = paid * Decimal(terms.late_refund_percent) / 100
     return share.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
 
 
@@ -59,6 +62,13 @@ def cancellation_refunds(booking: Booking, *, by_client: bool):
         if amount > 0:
             refunds.append((payment, amount))
     return refunds
+
+
+def refund_quote(booking: Booking, *, by_client: bool = True) -> Decimal:
+    """What cancelling now would refund in all: what the client is told before
+    they confirm, by the pages and the API alike."""
+    due = cancellation_refunds(booking, by_client=by_client)
+    return sum((amount for _, amount in due), Decimal("0.00"))
 
 
 def request_refund(payment: Payment, amount: Decimal, *, reason: str, key: str):

@@ -25,7 +25,7 @@ from booking.core import ratelimit, tokens
 from booking.core.errors import BookingError, SlotTaken, TokenError
 from booking.core.models import Booking, BookingToken, Consultant, Service
 from booking.lifecycle import selectors, services
-from booking.payments import provider
+from booking.payments import provider, refunds
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
 from booking.web.forms import (
@@ -254,6 +254,11 @@ def manage(request, token, booking):
             **asdict(options),
             "pay_online": provider.stripe_enabled(),
             "refunds": booking.refunds.all(),
+            "refund_quote": (
+                refunds.refund_quote(booking)
+                if options.can_cancel and booking.amount_paid
+                else None
+            ),
             "reason_form": ReasonForm(),
             "review_form": ReviewForm() if options.can_review else None,
         },

@@ -131,9 +131,11 @@ def test_draft_verify_approve_pay_confirm_cancel_refund(
 
 
 def test_offline_mode_answers_with_the_practice_instructions(
-    api, offer, booking_admin, offline, settings
+    api, offer, booking_admin, offline, practice_settings
 ):
-    settings.BOOKING_PAYMENT_INSTRUCTIONS = "Transfer to IBAN XX00 quoting the ref."
+    practice_settings(
+        payment_instructions="<p>Transfer to IBAN XX00 quoting the ref.</p>"
+    )
     consultant, service = offer
     created = request_booking(api, consultant, service, next_monday_at(9).isoformat())
     reference = created.json()["reference"]

@@ -281,7 +281,7 @@ def test_approvals_left_unpaid_expire_and_the_client_is_told(settings):
     unpaid.refresh_from_db()
     assert unpaid.status == S.CANCELLED
     email = unpaid.emails.get(kind=Kind.CANCELLED)
-    assert "not paid within 48 hours" in email.text_body
+    assert "not paid by its payment deadline" in email.text_body
     assert Booking.objects.get(pk=recent.pk).status == S.APPROVED
 
 

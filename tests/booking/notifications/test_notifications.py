@@ -226,10 +226,10 @@ def test_new_requests_go_to_the_staff_addresses_when_set(service, settings):
 
 @pytest.mark.parametrize("stripe_key", ["", "sk_test_123"])
 def test_approval_carries_the_payment_link_or_instructions(
-    service, settings, stripe_key
+    service, settings, practice_settings, stripe_key
 ):
     settings.STRIPE_SECRET_KEY = stripe_key
-    settings.BOOKING_PAYMENT_INSTRUCTIONS = "Pay to IBAN DE00 1234."
+    practice_settings(payment_instructions="<p>Pay to <b>IBAN DE00 1234</b>.</p>")
     admin = user_with_perms("approve_booking")
     _, token = make_draft(service=service)
     booking = services.verify_email(token=token)
@@ -240,6 +240,7 @@ def test_approval_carries_the_payment_link_or_instructions(
     assert "80.00 EUR" in email.text_body
     assert "/book/manage/" in email.text_body
     assert ("Pay to IBAN DE00 1234." in email.text_body) is (not stripe_key)
+    assert "<b>" not in email.text_body
     assert ("Pay online" in email.text_body) is bool(stripe_key)
 
 

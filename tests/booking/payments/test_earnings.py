@@ -1,14 +1,22 @@
 # ruff: noqa: F811  (pytest fixtures imported from stripe_fakes)
 """Consultants' earnings and payouts: commission tiers, reversal on refund, the
-payout minimum, marking payouts paid (by hand or as a Stripe transfer)."""
+payout minimum, marking payouts paid (by hand or as a Stripe transfer); earnings
+pending until the session is completed and held; money per currency; a payout is
+the sum of its lines, however refunds race it."""
 
+import itertools
+import threading
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from booking.core.errors import NotPermitted
+from booking.core.models import Booking
 from booking.lifecycle import paying, services
 from booking.payments import earnings, refunds
 from booking.payments.models import Earning, Payout
@@ -19,7 +27,14 @@ from tests.booking.stripe_fakes import (  # noqa: F401  (fixtures)
     fresh_rate_limits,
     offline,
 )
-from tests.factories import ConsultantFactory, UserFactory, user_with_perms
+from tests.factories import (
+    ConsultantFactory,
+    ServiceFactory,
+    UserFactory,
+    make_draft,
+    next_monday_at,
+    user_with_perms,
+)
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -48,11 +63,26 @@ def test_a_consultants_own_rate_wins():
     assert earnings.commission_rate(consultant, D("10")) == D("0.0350")
 
 
-def pay_offline(admin, price="80.00"):
+def pay_offline(admin, price="80.00", *, available=True):
+    """A session paid in cash; by default its earning already past the hold (the
+    tests of pending earnings complete their sessions for real)."""
     booking, token = approved_booking(admin, price=D(price))
-    return paying.record_offline_payment(
+    booking = paying.record_offline_payment(
         booking=booking, actor=admin, amount=D(price), method="Cash"
     )
+    if available:
+        Earning.objects.filter(booking=booking).update(
+            available_at=timezone.now() - timedelta(minutes=1)
+        )
+    return booking
+
+
+def balance(consultant, currency="EUR"):
+    """(pending, available) in one currency, as the consultant's page shows."""
+    for row in earnings.balances(consultant):
+        if row["currency"] == currency:
+            return row["pending"], row["available"]
+    return D("0"), D("0")
 
 
 def test_confirmation_writes_one_earning_with_commission_and_net(
@@ -94,7 +124,7 @@ def test_a_refund_reverses_the_earning(offline, booking_admin):
         D("-4.00"),
         D("-76.00"),
     )
-    assert earnings.earnings_summary(booking.consultant)["available"] == 0
+    assert balance(booking.consultant)[1] == 0
 
 
 def consultant_user(booking):
@@ -125,7 +155,7 @@ def test_a_payout_at_the_minimum_takes_the_whole_balance(
     payout = earnings.request_payout(consultant=booking.consultant, actor=user)
 
     assert payout.amount == D("76.00")
-    assert earnings.earnings_summary(booking.consultant)["available"] == 0
+    assert balance(booking.consultant)[1] == 0
     with pytest.raises(earnings.PayoutRefused):
         earnings.request_payout(consultant=booking.consultant, actor=user)
 
@@ -230,7 +260,7 @@ def test_refunding_money_that_earned_nothing_leaves_the_earning(offline, booking
     )
 
     assert not Earning.objects.filter(kind=Earning.Kind.REVERSAL).exists()
-    assert earnings.earnings_summary(booking.consultant)["available"] == D("76.00")
+    assert balance(booking.consultant)[1] == D("76.00")
 
 
 def test_refunds_never_reverse_more_than_was_earned(offline, booking_admin):
@@ -244,4 +274,183 @@ def test_refunds_never_reverse_more_than_was_earned(offline, booking_admin):
         e.gross for e in Earning.objects.filter(kind=Earning.Kind.REVERSAL)
     )
     assert reversed_gross == D("-80.00")
-    assert earnings.earnings_summary(booking.consultant)["available"] == 0
+    assert balance(booking.consultant)[1] == 0
+
+
+# --- pending, available, paid (issue 17) ------------------------------------------
+
+
+def test_an_earning_is_pending_until_the_session_is_completed_and_held(
+    offline, booking_admin, settings
+):
+    settings.EARNING_HOLD_DAYS = 7
+    booking = pay_offline(booking_admin, available=False)
+    user = consultant_user(booking)
+
+    assert balance(booking.consultant) == (D("76.00"), D("0"))
+    with pytest.raises(earnings.PayoutRefused, match="available balance is 0"):
+        earnings.request_payout(consultant=booking.consultant, actor=user)
+
+    # The session takes place; a booking admin marks it completed.
+    Booking.objects.filter(pk=booking.pk).update(
+        start=timezone.now() - timedelta(hours=2),
+        end=timezone.now() - timedelta(hours=1),
+    )
+    boss = UserFactory(username="boss", is_superuser=True)
+    booking = services.complete(booking=booking, actor=boss)
+    a_week_on = booking.completed_at + timedelta(days=7)
+
+    assert balance(booking.consultant) == (D("76.00"), D("0"))
+    with pytest.raises(earnings.PayoutRefused):
+        earnings.request_payout(
+            consultant=booking.consultant,
+            actor=user,
+            now=a_week_on - timedelta(minutes=1),
+        )
+    payout = earnings.request_payout(
+        consultant=booking.consultant, actor=user, now=a_week_on
+    )
+    assert (payout.amount, payout.currency) == (D("76.00"), "EUR")
+    [(line, state)] = earnings.earnings_summary(booking.consultant)["earnings"]
+    assert state == Earning.State.REQUESTED
+
+
+def test_a_refund_before_completion_leaves_nothing_to_pay(offline, booking_admin):
+    booking = pay_offline(booking_admin, available=False)
+
+    services.cancel(booking=booking, reason="Practice closed", actor=booking_admin)
+
+    assert balance(booking.consultant) == (D("0.00"), D("0"))
+    assert Earning.objects.get(kind=Earning.Kind.REVERSAL).available_at is None
+
+
+_hours = itertools.count()
+
+
+def paid_session(admin, consultant, price, currency):
+    """A session of `consultant` paid in cash, its earning past the hold; each at
+    its own time, so that one consultant's sessions never overlap."""
+    service = ServiceFactory(
+        consultants=[consultant], price=D(price), currency=currency
+    )
+    hour = next(_hours)
+    start = next_monday_at(6 + 2 * (hour % 7), weeks=1 + hour // 7)
+    booking, verify = make_draft(service=service, start=start)
+    services.verify_email(token=verify)
+    booking = services.approve(booking=booking, actor=admin)
+    booking = paying.record_offline_payment(
+        booking=booking, actor=admin, amount=D(price), method="Cash"
+    )
+    Earning.objects.filter(booking=booking).update(
+        available_at=timezone.now() - timedelta(minutes=1)
+    )
+    return booking
+
+
+def test_money_is_summed_per_currency_and_a_payout_is_in_one(
+    offline, booking_admin, settings
+):
+    settings.PAYOUT_MINIMUM = 50
+    consultant = ConsultantFactory()
+    user = UserFactory(username="maya")
+    consultant.user = user
+    consultant.save(update_fields=["user"])
+    paid_session(booking_admin, consultant, "80.00", "EUR")
+    paid_session(booking_admin, consultant, "100.00", "USD")
+
+    assert [(r["currency"], r["available"]) for r in earnings.balances(consultant)] == [
+        ("EUR", D("76.00")),
+        ("USD", D("95.00")),
+    ]
+    with pytest.raises(earnings.PayoutRefused, match="EUR and USD"):
+        earnings.request_payout(consultant=consultant, actor=user)
+    payout = earnings.request_payout(consultant=consultant, actor=user, currency="EUR")
+
+    assert (payout.amount, payout.currency) == (D("76.00"), "EUR")
+    assert {line.currency for line in payout.earnings.all()} == {"EUR"}
+    assert balance(consultant, "USD") == (D("0"), D("95.00"))
+
+
+def test_the_commission_tier_counts_the_months_volume_in_the_bookings_currency(
+    offline, booking_admin
+):
+    consultant = ConsultantFactory(commission_rate=None)
+    paid_session(booking_admin, consultant, "6000.00", "USD")
+
+    eur = paid_session(booking_admin, consultant, "80.00", "EUR")
+
+    assert Earning.objects.get(booking=eur).commission_rate == D("0.05")
+
+
+def test_a_refund_after_a_payout_is_netted_off_by_the_next_payout(
+    offline, booking_admin, settings, client
+):
+    settings.PAYOUT_MINIMUM = 10
+    first = pay_offline(booking_admin)
+    consultant = first.consultant
+    user = consultant_user(first)
+    paid = earnings.request_payout(consultant=consultant, actor=user)
+    boss = UserFactory(username="boss", is_superuser=True)
+    earnings.mark_payout_paid(payout=paid, actor=boss)
+
+    services.cancel(booking=first, reason="Practice closed", actor=booking_admin)
+    assert balance(consultant) == (D("0"), D("-76.00"))
+    paid_session(booking_admin, consultant, "100.00", "EUR")
+
+    payout = earnings.request_payout(consultant=consultant, actor=user)
+
+    assert payout.amount == D("19.00")  # 95.00 earned less the 76.00 refunded
+    assert sum(line.net for line in payout.earnings.all()) == payout.amount
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(user)
+    statement = client.get(reverse("booking_earnings")).content.decode()
+    assert "Refund reversal" in statement and "-76.00 EUR" in statement
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_committed_while_a_payout_is_made_is_never_taken_uncounted(
+    settings, monkeypatch
+):
+    """A refund arrives from another request at the worst moment: after the payout
+    has summed the available lines, before it takes them. It must wait for the
+    payout (the same lock), and its line is left for the next payout."""
+    settings.PAYOUT_MINIMUM = 1
+    admin = UserFactory(username="boss", is_superuser=True)
+    consultant = ConsultantFactory()
+    user = UserFactory(username="maya")
+    consultant.user = user
+    consultant.save(update_fields=["user"])
+    first = paid_session(admin, consultant, "40.00", "EUR")
+    paid_session(admin, consultant, "60.00", "EUR")
+    payment = first.payments.get()
+    make_payout = Payout.objects.create
+    refund_outcomes = []
+
+    def refund_now():
+        try:
+            with transaction.atomic():
+                refunds.request_refund(payment, D("40.00"), reason="Late", key="k")
+            refund_outcomes.append("ok")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion
+            refund_outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    def payout_with_a_refund_racing(**fields):
+        racer = threading.Thread(target=refund_now)
+        racer.start()
+        racer.join(timeout=2)  # blocked by the payout's lock: go on without it
+        return make_payout(**fields)
+
+    monkeypatch.setattr(Payout.objects, "create", payout_with_a_refund_racing)
+    payout = earnings.request_payout(consultant=consultant, actor=user)
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and thread.daemon is False:
+            thread.join(timeout=10)
+
+    assert refund_outcomes == ["ok"]
+    assert payout.amount == D("95.00")  # 38.00 + 57.00, as summed
+    assert sum(line.net for line in payout.earnings.all()) == payout.amount
+    reversal = Earning.objects.get(kind=Earning.Kind.REVERSAL)
+    assert reversal.payout is None and reversal.net == D("-38.00")

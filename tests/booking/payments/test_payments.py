@@ -52,9 +52,8 @@ def paid_booking(client, admin, fake, **kwargs):
 
 
 @pytest.fixture
-def policy(settings):
-    settings.BOOKING_REFUND_FULL_UNTIL_HOURS = 48
-    settings.BOOKING_REFUND_LATE_PERCENT = 50
+def policy(practice_settings):
+    practice_settings(full_refund_until_hours=48, late_refund_percent=50)
 
 
 def test_refund_policy_at_both_sides_of_the_cutoff(db, policy):
@@ -76,9 +75,10 @@ def test_refund_policy_at_both_sides_of_the_cutoff(db, policy):
     )
 
 
-def test_no_refund_after_the_cutoff_when_the_late_percentage_is_zero(db, settings):
-    settings.BOOKING_REFUND_FULL_UNTIL_HOURS = 24
-    settings.BOOKING_REFUND_LATE_PERCENT = 0
+def test_no_refund_after_the_cutoff_when_the_late_percentage_is_zero(
+    db, practice_settings
+):
+    practice_settings(full_refund_until_hours=24, late_refund_percent=0)
     booking = Booking(start=timezone.now() + timedelta(hours=2))
 
     assert refunds.refund_due(booking, Decimal("80"), by_client=True) == 0
@@ -93,13 +93,12 @@ def test_client_cancellation_refunds_through_stripe_by_policy(
     client,
     fake_stripe,
     booking_admin,
-    settings,
+    practice_settings,
     django_capture_on_commit_callbacks,
     full_until_hours,
     refunded,
 ):
-    settings.BOOKING_REFUND_LATE_PERCENT = 50
-    settings.BOOKING_REFUND_FULL_UNTIL_HOURS = full_until_hours
+    practice_settings(full_refund_until_hours=full_until_hours, late_refund_percent=50)
     booking, token = paid_booking(client, booking_admin, fake_stripe)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -120,10 +119,9 @@ def test_client_cancellation_refunds_through_stripe_by_policy(
 
 
 def test_no_refund_row_when_the_policy_gives_nothing_back(
-    client, fake_stripe, booking_admin, settings
+    client, fake_stripe, booking_admin, practice_settings
 ):
-    settings.BOOKING_REFUND_LATE_PERCENT = 0
-    settings.BOOKING_REFUND_FULL_UNTIL_HOURS = 24 * 30
+    practice_settings(full_refund_until_hours=24 * 30, late_refund_percent=0)
     booking, token = paid_booking(client, booking_admin, fake_stripe)
 
     services.cancel(booking=booking, reason="Late")

@@ -1,0 +1,54 @@
+"""The practice's own rules, as the booking domain reads them: its cancellation and
+refund policy, how to pay in offline mode, and whether a client's move of an
+approved booking needs approval again.
+
+The practice sets them in the Wagtail admin (Settings → Practice settings), which
+`cms` owns; `booking` never imports `cms`, so `cms` registers where they are read
+(`set_policy_source`, called from its AppConfig). Every promise and every refund
+is computed from this one policy: the text a client reads is generated from the
+same numbers that `booking.payments.refunds` uses."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.html import strip_tags
+
+
+@dataclass(frozen=True)
+class PracticePolicy:
+    full_refund_until_hours: int = 48
+    late_refund_percent: int = 0
+    # The practice's text (HTML from a rich-text field), or "" for none.
+    payment_instructions: str = ""
+    client_moves_need_approval: bool = True
+
+    @property
+    def payment_instructions_text(self) -> str:
+        """The instructions as plain text (emails, the API)."""
+        text = " ".join(strip_tags(self.payment_instructions).split())
+        return text or "The practice will tell you how to pay."
+
+    @property
+    def cancellation_terms(self) -> str:
+        """The promise a client reads, generated from the numbers refunds use."""
+        hours, late = self.full_refund_until_hours, self.late_refund_percent
+        if hours == 0 or late >= 100:
+            return "Cancel any time before your session for a full refund."
+        unit = "hour" if hours == 1 else "hours"
+        full = f"Cancel up to {hours} {unit} before your session for a full refund."
+        if late:
+            return f"{full} Later, {late}% is refunded."
+        return f"{full} Later cancellations are not refunded."
+
+
+_source: Callable[[], PracticePolicy | None] | None = None
+
+
+def set_policy_source(source: Callable[[], PracticePolicy | None]) -> None:
+    """`source()` returns the practice's policy, or None before it is set up."""
+    global _source
+    _source = source
+
+
+def policy() -> PracticePolicy:
+    return (_source() if _source else None) or PracticePolicy()
