@@ -22,7 +22,7 @@ from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
-from wagtail.models import GroupPagePermission
+from wagtail.models import GroupPagePermission, Page
 
 from booking.admin.permissions import forbidden
 from booking.core.models import Booking
@@ -110,10 +110,17 @@ def refuse_new_pages(request, parent_page, page_class):
 
 @hooks.register("before_bulk_action")
 def refuse_bulk_on_others(request, action_type, objects, action_class_instance):
-    if action_type != "page" or not only_own_page(request.user):
+    """Wagtail passes the action's name ("delete", "move", "publish", …) as
+    `action_type`; what it acts on is the action's `model`. Every page the request
+    names counts, also those Wagtail would skip as not permitted, so that naming
+    someone else's page is refused outright."""
+    action = action_class_instance
+    if not issubclass(action.model, Page) or not only_own_page(request.user):
         return None
+    _, refused = action.get_actionable_objects()
+    named = [*objects, *refused.get("items_with_no_access", ())]
     own = set(own_pages(request.user).values_list("pk", flat=True))
-    if any(page.pk not in own for page in objects):
+    if any(page.pk not in own for page in named):
         return forbidden(request, REFUSAL)
     return None
 
