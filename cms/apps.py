@@ -7,9 +7,15 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail.models import Page
+        from wagtail.permissions import register_permission_policy
+
         from booking.privacy import consent
         from cms import signals  # noqa: F401  (connects its receivers)
         from cms.models import privacy_policy_revision
+        from cms.permissions import ConsultantPagesPolicy
 
         # booking never imports cms: it asks this for the policy clients accept.
         consent.set_policy_source(privacy_policy_revision)
+        # Before anything asks Wagtail for the page policy (Wagtail's advice).
+        register_permission_policy(Page, ConsultantPagesPolicy())

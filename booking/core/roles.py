@@ -17,7 +17,8 @@ any permission that does not exist yet (Django only creates permissions after al
 migrations, in `post_migrate`), so it does not depend on the order of those signals.
 
 The Consultants group's page permission (change pages under the consultant index)
-belongs to `cms`, which knows pages: see `cms/wagtail_hooks.py`."""
+belongs to `cms`, which knows pages: `cms/wagtail_hooks.py` grants it and
+`cms/permissions.py` narrows it to each consultant's own profile page."""
 
 from dataclasses import dataclass, field
 

@@ -4,6 +4,7 @@ history, previews, the admin's page API); editors delete pages as well as publis
 them (booking/core/roles.py)."""
 
 import pytest
+from django.urls import reverse
 from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.models import Page
 
@@ -144,3 +145,83 @@ def test_editors_bulk_publish_any_consultants_page(client, pages):
 
     assert response.status_code == 302
     assert Page.objects.get(pk=theirs.pk).live
+
+
+# --- drafts, revisions, history, previews and the admin's page API --------------------
+
+
+def page_urls(page):
+    """Every admin URL that shows a page's unpublished text or its history."""
+    first, latest = page.revisions.order_by("pk")[:2]
+    return {
+        "view draft": reverse("wagtailadmin_pages:view_draft", args=(page.pk,)),
+        "revision": reverse(
+            "wagtailadmin_pages:revisions_view", args=(page.pk, latest.pk)
+        ),
+        "compare": reverse(
+            "wagtailadmin_pages:revisions_compare", args=(page.pk, first.pk, latest.pk)
+        ),
+        "history": reverse("wagtailadmin_pages:history", args=(page.pk,)),
+        "history results": reverse(
+            "wagtailadmin_pages:history_results", args=(page.pk,)
+        ),
+        "preview": reverse("wagtailadmin_pages:preview_on_edit", args=(page.pk,)),
+        "page API": f"/admin/api/main/pages/{page.pk}/",
+    }
+
+
+VIEWS = [
+    "view draft",
+    "revision",
+    "compare",
+    "history",
+    "history results",
+    "preview",
+    "page API",
+]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_a_consultant_cannot_read_another_consultants_drafts(client, pages, view):
+    maya, _, _, _, theirs = pages
+    client.force_login(maya)
+
+    response = client.get(page_urls(theirs)[view])
+
+    assert response.status_code in (403, 404)
+    assert PRIVATE not in response.content.decode()
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_a_consultant_reads_their_own_drafts(client, pages, view):
+    maya, _, _, mine, _ = pages
+    client.force_login(maya)
+
+    response = client.get(page_urls(mine)[view])
+
+    assert response.status_code == 200
+
+
+def test_the_page_api_lists_only_the_consultants_own_page(client, pages):
+    maya, team, _, mine, theirs = pages
+    client.force_login(maya)
+
+    listed = client.get(
+        f"/admin/api/main/pages/?child_of={team.pk}&for_explorer=1"
+    ).json()
+
+    assert [item["id"] for item in listed["items"]] == [mine.pk]
+    action = client.post(
+        f"/admin/api/main/pages/{theirs.pk}/action/delete/",
+        content_type="application/json",
+    )
+    assert action.status_code in (403, 404)
+    assert Page.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_editors_read_every_consultants_drafts(client, pages, view):
+    _, _, _, _, theirs = pages
+    client.force_login(member(EDITORS))
+
+    assert client.get(page_urls(theirs)[view]).status_code == 200
