@@ -1,11 +1,14 @@
 """Every role sees and changes only what it should in the booking admin's screens
-(issue 27): the review chooser."""
+(issue 27): the review chooser, the API tokens screen."""
 
 import pytest
+from django.urls import resolve
+from wagtail.admin.viewsets import viewsets
+from wagtail.models import APIToken
 
 from booking.core.roles import BOOKING_ADMINS, CONSULTANTS, EDITORS, STAFF
 from booking.reviews.models import Review
-from tests.factories import ConsultantFactory, make_draft, member
+from tests.factories import ConsultantFactory, UserFactory, make_draft, member
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +78,59 @@ def test_booking_admins_choose_every_review(client, reviews, view):
         response = client.get(chooser_urls(shown)[view])
         assert response.status_code == 200
         assert shows(response, shown)
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def root_token():
+    root = UserFactory(username="root", is_superuser=True)
+    token, _ = APIToken.create_token(user=root, name="Root deploy key")
+    return token
+
+
+def token_urls(token):
+    return {
+        "history": f"/admin/api-tokens/history/{token.pk}/",
+        "history results": f"/admin/api-tokens/history-results/{token.pk}/",
+        "usage": f"/admin/api-tokens/usage/{token.pk}/",
+        "edit": f"/admin/api-tokens/edit/{token.pk}/",
+        "revoke": f"/admin/api-tokens/delete/{token.pk}/",
+    }
+
+
+@pytest.mark.parametrize("role", [STAFF, BOOKING_ADMINS])
+@pytest.mark.parametrize(
+    "view", ["history", "history results", "usage", "edit", "revoke"]
+)
+def test_staff_see_nothing_of_another_users_api_token(client, root_token, role, view):
+    client.force_login(member(role))
+
+    response = client.get(token_urls(root_token)[view])
+
+    assert response.status_code in (302, 403, 404)
+    text = response.content.decode()
+    assert root_token.name not in text and root_token.prefix not in text
+
+
+@pytest.mark.parametrize("role", [STAFF, BOOKING_ADMINS])
+@pytest.mark.parametrize("view", ["history", "history results", "revoke"])
+def test_staff_see_their_own_api_tokens_history(client, role, view):
+    """(Renaming, the edit view, needs `change_apitoken`, which no role has.)"""
+    person = member(role)
+    token, _ = APIToken.create_token(user=person, name="My script")
+    client.force_login(person)
+
+    response = client.get(token_urls(token)[view])
+
+    assert response.status_code == 200
+    assert view == "history results" or token.name in response.content.decode()
+
+
+def test_the_api_tokens_screen_is_registered_once(client):
+    """Haven's scoped screen replaces Wagtail's own rather than sitting beside it."""
+    resolve("/admin/api-tokens/")  # loads the admin's URLs, which registers viewsets
+
+    names = [viewset.name for viewset in viewsets.viewsets]
+    assert names.count("wagtailusers_api_tokens") == 1
