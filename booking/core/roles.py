@@ -1,6 +1,11 @@
 """The back office's roles, as Wagtail groups (DESIGN §7).
 
-- Editors: pages (add, change, publish, lock), images and documents.
+- Editors: pages (add, change, publish, lock), images and documents. They also
+  delete pages, on purpose: Wagtail's "change" includes deleting a page with no
+  pages below it (live ones too, with "publish"), as for Wagtail's own Editors
+  group, and whoever publishes the practice's website must be able to take a page
+  down for good. Not a whole section at once (no "bulk_delete"), and never a
+  privacy policy clients accepted (`cms/wagtail_hooks.py` refuses that).
 - Booking admins: every booking action, phone bookings, anyone's availability and
   calendar, emails and failed jobs, spreadsheet imports (historical bookings too),
   clients' data requests (export, erasure).
@@ -104,6 +109,7 @@ ROLES = (
             "booking.review.change_review",
             "booking.review.delete_review",
             "booking.payment.view_payment",
+            "booking.refund.view_refund",  # migration 0013
             "booking.payout.view_payout",
             "booking.payout.mark_payout_paid",
             # Spreadsheet imports (migration 0010); historical bookings only here.

@@ -9,7 +9,7 @@ from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.models import Page
 
 from booking.core.roles import CONSULTANTS, EDITORS
-from cms.models import ConsultantPage
+from cms.models import ArticlePage, ConsultantPage
 from tests.factories import (
     ConsultantFactory,
     build_site,
@@ -225,3 +225,25 @@ def test_editors_read_every_consultants_drafts(client, pages, view):
     client.force_login(member(EDITORS))
 
     assert client.get(page_urls(theirs)[view]).status_code == 200
+
+
+# --- editors delete pages -------------------------------------------------------------
+
+
+def test_editors_delete_pages_they_may_edit_but_not_whole_sections(client):
+    """booking/core/roles.py: deleting is part of Wagtail's "change" permission;
+    Editors have no "bulk_delete", so a page with pages below it stays."""
+    _, _, journal = build_site()
+    article = journal.add_child(
+        instance=ArticlePage(title="Spring", slug="spring", intro="Hello")
+    )
+    article.save_revision().publish()
+    client.force_login(member(EDITORS))
+
+    deleted = client.post(reverse("wagtailadmin_pages:delete", args=(article.pk,)))
+    assert deleted.status_code == 302
+    assert not Page.objects.filter(pk=article.pk).exists()
+
+    journal.add_child(instance=ArticlePage(title="Autumn", slug="autumn", intro="Hi"))
+    client.post(reverse("wagtailadmin_pages:delete", args=(journal.pk,)))
+    assert Page.objects.filter(pk=journal.pk).exists()

@@ -1,5 +1,5 @@
 """Every role sees and changes only what it should in the booking admin's screens
-(issue 27): the review chooser, the API tokens screen."""
+(issue 27): the review chooser, the API tokens screen, the refunds list."""
 
 import pytest
 from django.urls import resolve
@@ -7,6 +7,7 @@ from wagtail.admin.viewsets import viewsets
 from wagtail.models import APIToken
 
 from booking.core.roles import BOOKING_ADMINS, CONSULTANTS, EDITORS, STAFF
+from booking.payments.models import Payment, Refund
 from booking.reviews.models import Review
 from tests.factories import ConsultantFactory, UserFactory, make_draft, member
 
@@ -134,3 +135,33 @@ def test_the_api_tokens_screen_is_registered_once(client):
 
     names = [viewset.name for viewset in viewsets.viewsets]
     assert names.count("wagtailusers_api_tokens") == 1
+
+
+# --- refunds --------------------------------------------------------------------------
+
+
+def test_booking_admins_open_the_refunds_list(client):
+    booking, _ = make_draft(client_name="Ada Lovelace")
+    payment = Payment.objects.create(
+        booking=booking, provider="offline", amount=80, currency="EUR"
+    )
+    Refund.objects.create(
+        key="cancel-1",
+        payment=payment,
+        booking=booking,
+        amount=80,
+        currency="EUR",
+        reason="Cancelled by the practice",
+    )
+    client.force_login(member(BOOKING_ADMINS))
+
+    response = client.get("/admin/refunds/")
+
+    assert response.status_code == 200
+    assert booking.reference in response.content.decode()
+
+
+def test_staff_do_not_open_the_refunds_list(client):
+    client.force_login(member(STAFF))
+
+    assert client.get("/admin/refunds/").status_code in (302, 403)
