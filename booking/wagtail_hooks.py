@@ -1,6 +1,7 @@
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
+import booking.admin.api_tokens  # noqa: F401  (registers its hooks)
 import booking.admin.availability  # noqa: F401  (registers its hooks)
 import booking.admin.bookings  # noqa: F401  (registers its hooks)
 import booking.admin.calendar  # noqa: F401  (registers its hooks)

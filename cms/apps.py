@@ -7,12 +7,18 @@ class CmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from wagtail.models import Page
+        from wagtail.permissions import register_permission_policy
+
         from booking.core import practice
         from booking.privacy import consent
         from cms import signals  # noqa: F401  (connects its receivers)
         from cms.models import practice_policy, privacy_policy_revision
+        from cms.permissions import ConsultantPagesPolicy
 
         # booking never imports cms: it asks these for the privacy policy clients
         # accept and for the practice's cancelling, refund and payment rules.
         consent.set_policy_source(privacy_policy_revision)
         practice.set_policy_source(practice_policy)
+        # Before anything asks Wagtail for the page policy (Wagtail's advice).
+        register_permission_policy(Page, ConsultantPagesPolicy())

@@ -4,31 +4,32 @@ How. Wagtail page permissions are given to groups on a page and everything below
 it, so the Consultants group (made by `booking.core.roles`) may change pages under each
 consultant index: without that, Wagtail would not let them open an editor at all.
 Which of those pages is theirs is a fact of the data (`ConsultantPage.consultant`
-→ `Consultant.user`), so these hooks narrow the grant: a user whose page rights
-come only from the Consultants group is refused (403) editing, reverting,
-copying, moving, deleting or bulk-acting on any page but their own consultant
-page, and the explorer lists only that page. Whoever also holds page rights
-through another group (an editor) is left alone.
+→ `Consultant.user`), so Haven's page permission policy (`cms.permissions`) narrows
+the grant to their own page wherever Wagtail checks page rights. Here: the grant;
+a plain 403 when a consultant is refused a consultant page (any admin view of it,
+or a bulk action naming it); the consultant's way to their page's editor.
 
 The grant is made when a consultant index is created (any way: the admin, the demo
 data, a test) and, for one created before this code, after `migrate`. Consultants
 may change, not publish: their changes go to Wagtail's moderation workflow."""
 
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied
 from django.db.models.signals import post_migrate, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
-from wagtail.models import GroupPagePermission
+from wagtail.admin.viewsets.pages import PageViewSet
+from wagtail.models import GroupPagePermission, Page
 
 from booking.admin.permissions import forbidden
 from booking.core.models import Booking
 from booking.core.roles import CONSULTANTS
 from cms.models import ConsultantIndexPage, ConsultantPage
 from cms.page_cache import mark_cacheable
+from cms.permissions import only_own_page, own_pages
 
 REFUSAL = "You may only edit your own profile page."
 
@@ -63,66 +64,63 @@ def consultant_indexes_after_migrate(sender, **kwargs):
 
 # --- own page only -------------------------------------------------------------------
 
-
-def only_own_page(user) -> bool:
-    """Whether the user's page rights all come from the Consultants group."""
-    if user.is_superuser:
-        return False
-    if not hasattr(user, "_haven_only_own_page"):
-        grants = GroupPagePermission.objects.filter(group__user=user)
-        user._haven_only_own_page = (
-            grants.filter(group__name=CONSULTANTS).exists()
-            and not grants.exclude(group__name=CONSULTANTS).exists()
-        )
-    return user._haven_only_own_page
+# The page arguments of Wagtail's page URLs (the page itself, or the parent a page is
+# added to).
+PAGE_ID_KWARGS = ("page_id", "pk", "page_to_move_id", "parent_page_id")
 
 
-def own_pages(user):
-    return ConsultantPage.objects.filter(consultant__user=user)
+def names_others_page(user, url_kwargs) -> bool:
+    """Whether a consultant asks for a page that is not their own."""
+    page_id = next((url_kwargs[k] for k in PAGE_ID_KWARGS if k in url_kwargs), None)
+    return only_own_page(user) and not own_pages(user).filter(pk=page_id).exists()
 
 
-def is_own_page(user, page) -> bool:
-    return own_pages(user).filter(pk=page.pk).exists()
+class ConsultantPagesViewSet(PageViewSet):
+    """Every admin view of one page (edit, drafts, previews, revisions, history,
+    copy, move, delete, …) for a consultant index or a consultant page. What a user
+    may do is the page permission policy's answer (`cms.permissions`); Wagtail
+    answers a refusal with a redirect to the dashboard, so a consultant refused
+    someone else's page gets a plain 403 that says why instead."""
+
+    parent_models = ()  # the explorer lists the index's pages as before
+
+    def get_view_by_name(self, name):
+        view = super().get_view_by_name(name)
+
+        def refusing_plainly(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                if names_others_page(request.user, kwargs):
+                    return forbidden(request, REFUSAL)
+                raise
+
+        return refusing_plainly
 
 
-def _refuse_others(request, page, *args):
-    if only_own_page(request.user) and not is_own_page(request.user, page):
-        return forbidden(request, REFUSAL)
-    return None
-
-
-for _hook in (
-    "before_edit_page",
-    "before_copy_page",
-    "before_move_page",
-    "before_delete_page",
-    "before_unpublish_page",
-):
-    hooks.register(_hook, _refuse_others)
-
-
-@hooks.register("before_create_page")
-def refuse_new_pages(request, parent_page, page_class):
-    if only_own_page(request.user):
-        return forbidden(request, REFUSAL)
-    return None
+@hooks.register("register_admin_viewset")
+def consultant_pages_viewsets():
+    return [
+        ConsultantPagesViewSet(model=ConsultantIndexPage),
+        ConsultantPagesViewSet(model=ConsultantPage),
+    ]
 
 
 @hooks.register("before_bulk_action")
 def refuse_bulk_on_others(request, action_type, objects, action_class_instance):
-    if action_type != "page" or not only_own_page(request.user):
+    """Wagtail passes the action's name ("delete", "move", "publish", …) as
+    `action_type`; what it acts on is the action's `model`. Every page the request
+    names counts, also those Wagtail would skip as not permitted, so that naming
+    someone else's page is refused outright."""
+    action = action_class_instance
+    if not issubclass(action.model, Page) or not only_own_page(request.user):
         return None
+    _, refused = action.get_actionable_objects()
+    named = [*objects, *refused.get("items_with_no_access", ())]
     own = set(own_pages(request.user).values_list("pk", flat=True))
-    if any(page.pk not in own for page in objects):
+    if any(page.pk not in own for page in named):
         return forbidden(request, REFUSAL)
     return None
-
-
-@hooks.register("construct_explorer_page_queryset")
-def show_own_page_only(parent_page, pages, request):
-    if only_own_page(request.user):
-        return pages.filter(Q(pk__in=own_pages(request.user).values("pk")))
-    return pages
 
 
 class OwnPageMenuItem(MenuItem):

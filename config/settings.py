@@ -79,9 +79,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "wagtail.api.v2",
-    # Only for Wagtail's API tokens screen (Settings → API tokens): Haven's staff API
-    # authenticates with those tokens; no v3 URL is served.
-    "wagtail.api.v3",
+    # Not "wagtail.api.v3": Haven serves no v3 API, and registers the API tokens
+    # screen (Settings → API tokens) itself, scoped (booking/admin/api_tokens.py);
+    # Wagtail would add its own beside it with v3 installed.
     "schedule",
     "django_fsm",
     "import_export",

@@ -1,6 +1,11 @@
 """The back office's roles, as Wagtail groups (DESIGN §7).
 
-- Editors: pages (add, change, publish, lock), images and documents.
+- Editors: pages (add, change, publish, lock), images and documents. They also
+  delete pages, on purpose: Wagtail's "change" includes deleting a page with no
+  pages below it (live ones too, with "publish"), as for Wagtail's own Editors
+  group, and whoever publishes the practice's website must be able to take a page
+  down for good. Not a whole section at once (no "bulk_delete"), and never a
+  privacy policy clients accepted (`cms/wagtail_hooks.py` refuses that).
 - Booking admins: every booking action, phone bookings, anyone's availability and
   calendar, emails and failed jobs, spreadsheet imports (historical bookings too),
   clients' data requests (export, erasure).
@@ -17,7 +22,8 @@ any permission that does not exist yet (Django only creates permissions after al
 migrations, in `post_migrate`), so it does not depend on the order of those signals.
 
 The Consultants group's page permission (change pages under the consultant index)
-belongs to `cms`, which knows pages: see `cms/wagtail_hooks.py`."""
+belongs to `cms`, which knows pages: `cms/wagtail_hooks.py` grants it and
+`cms/permissions.py` narrows it to each consultant's own profile page."""
 
 from dataclasses import dataclass, field
 
@@ -103,6 +109,7 @@ ROLES = (
             "booking.review.change_review",
             "booking.review.delete_review",
             "booking.payment.view_payment",
+            "booking.refund.view_refund",  # migration 0013
             "booking.payout.view_payout",
             "booking.payout.mark_payout_paid",
             # Spreadsheet imports (migration 0010); historical bookings only here.
