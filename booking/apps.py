@@ -7,5 +7,11 @@ class BookingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.core import checks
+
+        from booking.core import ratelimit
+
         # The ESPs' delivery webhooks reach the outbox through anymail's signal.
         from booking.notifications import outbox  # noqa: F401
+
+        checks.register(ratelimit.check_limits)

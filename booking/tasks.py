@@ -2,6 +2,7 @@
 booking domain. Migration 0004_job_schedules creates the schedules that run the
 periodic ones; a task's return value shows in the admin's task lists."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,6 +16,8 @@ from booking.lifecycle import services
 from booking.notifications import outbox, reminders
 from booking.privacy import retention
 from booking.spreadsheets import exports, imports
+
+logger = logging.getLogger(__name__)
 
 # At most this many bookings expire per run; the next run takes the rest.
 BATCH = 500
@@ -43,6 +46,18 @@ def apply_retention() -> str:
     """Every hour: anonymise finished bookings past the retention period and
     delete unverified drafts (booking.privacy.retention)."""
     return retention.apply_retention()
+
+
+def send_manage_links(email: str) -> str:
+    """ "Find my booking", queued by the page and the API alike. The result names
+    no address; a failure is logged without it and not raised, so that no failed
+    job's record keeps the address either."""
+    try:
+        sent = services.send_manage_links(email=email)
+    except Exception:
+        logger.exception("Emailing manage links failed")
+        return "failed"
+    return f"{sent} manage link(s) emailed"
 
 
 def expire_stale_bookings() -> int:

@@ -31,6 +31,21 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def env_limits(name: str) -> dict[str, tuple[int, int]]:
+    """`create=10/3600,lookup=5/3600`: requests allowed per window in seconds."""
+    limits = {}
+    for item in env_list(name):
+        action, _, rate = item.partition("=")
+        allowed, _, seconds = rate.partition("/")
+        if not (action.strip() and allowed.isdigit() and seconds.isdigit()):
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not action=requests/seconds "
+                "(for example lookup=5/3600)."
+            )
+        limits[action.strip()] = (int(allowed), int(seconds))
+    return limits
+
+
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = env("SECRET_KEY")
@@ -211,6 +226,9 @@ BOOKING_CLIENT_CHANGE_CUTOFF_HOURS = int(
 )
 # Behind a proxy that sets X-Forwarded-For, rate limits use its first hop.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR")
+# Limits of the public forms and the admin's sign-in, per address and per email
+# (booking.core.ratelimit.DEFAULT_LIMITS); each may be overridden.
+BOOKING_RATE_LIMITS = env_limits("BOOKING_RATE_LIMITS")
 
 # Email: an ESP through django-anymail when ANYMAIL_ESP is set, SMTP when EMAIL_HOST
 # is set, the console otherwise. EMAIL_BACKEND, when set, wins over all three.
@@ -233,6 +251,9 @@ elif EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend.
+if env("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Haven <bookings@haven.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

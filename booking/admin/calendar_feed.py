@@ -14,12 +14,19 @@ from booking.scheduling import calendar_files
 from booking.scheduling.models import CalendarFeed
 
 
-def feed_consultant(request) -> Consultant:
+def manages_feeds(user) -> bool:
+    return user.has_perm("booking.change_consultant")
+
+
+def feed_consultant(request) -> Consultant | None:
     """The consultant whose feed this is: the user's own, or (for those who may
-    change consultants) the one asked for."""
-    asked = request.GET.get("consultant") or request.POST.get("consultant")
-    if asked and request.user.has_perm("booking.change_consultant"):
-        return get_object_or_404(Consultant, pk=asked)
+    change consultants) the one asked for; None when such a user has not chosen
+    one yet."""
+    asked = str(request.GET.get("consultant") or request.POST.get("consultant") or "")
+    if manages_feeds(request.user):
+        if asked.isdigit():
+            return get_object_or_404(Consultant, pk=int(asked))
+        return getattr(request.user, "consultant", None)
     consultant = getattr(request.user, "consultant", None)
     if consultant is None:
         raise PermissionDenied
@@ -30,6 +37,18 @@ def calendar_feed_view(request):
     """Shows whether the consultant has a private calendar link; POST makes a new
     one (shown once, replacing the old) or revokes it."""
     consultant = feed_consultant(request)
+    if consultant is None:
+        return TemplateResponse(
+            request,
+            "booking/admin/calendar_feed_choose.html",
+            {
+                "consultants": Consultant.objects.select_related(
+                    "calendar_feed"
+                ).order_by("name"),
+                "header_title": "Calendar feeds",
+                "page_title": "Calendar feeds",
+            },
+        )
     new_url = ""
     if request.method == "POST":
         if request.POST.get("action") == "revoke":
@@ -54,7 +73,7 @@ def calendar_feed_view(request):
 class CalendarFeedMenuItem(MenuItem):
     def is_shown(self, request):
         user = request.user
-        return hasattr(user, "consultant") or user.has_perm("booking.change_consultant")
+        return hasattr(user, "consultant") or manages_feeds(user)
 
 
 @hooks.register("register_admin_urls")

@@ -112,7 +112,7 @@ class Find(PublicView):
     def post(self, request):
         form = s.LookupSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        services.send_manage_links(email=form.validated_data["email"])
+        services.request_manage_links(email=form.validated_data["email"])
         return Response(
             {
                 "message": "If that address has bookings with us, we have emailed "

@@ -5,6 +5,7 @@ import hashlib
 import time
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import cache
 
 # action -> (requests allowed, window in seconds), per IP and per email address.
@@ -17,6 +18,23 @@ DEFAULT_LIMITS = {
     "admin_login": (10, 900),
     "admin_login_address": (50, 900),
 }
+
+
+def check_limits(app_configs=None, **kwargs) -> list[checks.Error]:
+    """A system check: BOOKING_RATE_LIMITS names only limits that exist, so a typo
+    in the environment is an error at start-up, not a limit silently unchanged."""
+    unknown = sorted(
+        set(getattr(settings, "BOOKING_RATE_LIMITS", {})) - set(DEFAULT_LIMITS)
+    )
+    if not unknown:
+        return []
+    return [
+        checks.Error(
+            f"BOOKING_RATE_LIMITS names unknown limits: {', '.join(unknown)}.",
+            hint="Known: " + ", ".join(sorted(DEFAULT_LIMITS)) + ".",
+            id="booking.E001",
+        )
+    ]
 
 
 def limit_for(action: str) -> tuple[int, int]:

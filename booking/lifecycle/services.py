@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from booking.core import practice, tokens
 from booking.core.errors import (
@@ -387,6 +388,20 @@ def needs_approval_again(booking: Booking, actor) -> bool:
         and booking.status == S.APPROVED
         and booking.service.requires_approval
         and practice.policy().client_moves_need_approval
+    )
+
+
+def request_manage_links(*, email: str) -> None:
+    """ "Find my booking": queue the lookup as a job, whatever the address. The
+    request then does the same work, and takes the same time, for an address with
+    bookings and one without, so its timing tells nobody who books here. The
+    finished job's record keeps no arguments (`save=False`): the address lives in
+    the queue only until the job runs."""
+    async_task(
+        "booking.tasks.send_manage_links",
+        email,
+        task_name="Email manage links",
+        save=False,
     )
 
 

@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
-from booking.core import practice, tokens
+from booking.core import links, practice, tokens
 from booking.core.models import Booking, BookingToken, Service
 from booking.core.states import BookingStatus
 from booking.notifications.models import OutboxEmail
@@ -85,14 +85,6 @@ WITH_ICS = {
 }
 
 
-def verify_url(token: str) -> str:
-    return f"{settings.SITE_URL}/book/verify/{token}/"
-
-
-def manage_url(token: str) -> str:
-    return f"{settings.SITE_URL}/book/manage/{token}/"
-
-
 def meeting_link(booking: Booking) -> str:
     """The session's video-call link, fixed the first time it is asked for: the
     consultant's own room, or a new unguessable Jitsi Meet room."""
@@ -158,8 +150,8 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         "pay_by": booking.payment_due_by,
         "payment_instructions": practice.policy().payment_instructions_text,
         "pay_online": bool(settings.STRIPE_SECRET_KEY),
-        "verify_url": verify_url(token) if kind == Kind.VERIFY_EMAIL else "",
-        "manage_url": manage_url(token) if kind == Kind.MANAGE_LINK else "",
+        "verify_url": links.verify_link(token) if kind == Kind.VERIFY_EMAIL else "",
+        "manage_url": links.manage_link(token) if kind == Kind.MANAGE_LINK else "",
         "meeting_url": "",
         "sequence": 0,
         **extra,
@@ -168,7 +160,7 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         context.update(refund_context(booking))
     if kind in WITH_MANAGE_LINK:
         raw = tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
-        context["manage_url"] = manage_url(raw)
+        context["manage_url"] = links.manage_link(raw)
     if kind in ABOUT_CONFIRMED_SESSION and booking.status == S.CONFIRMED:
         context["meeting_url"] = meeting_link(booking)
     return context

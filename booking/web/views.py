@@ -210,7 +210,7 @@ def find(request):
         email = form.cleaned_data["email"]
         if not ratelimit.allow("lookup", ratelimit.client_ip(request), email):
             return _rate_limited(request, "lookup")
-        services.send_manage_links(email=email)
+        services.request_manage_links(email=email)
         return TemplateResponse(
             request, "booking/find.html", {"form": None, "sent": True}
         )

@@ -129,3 +129,46 @@ def test_production_starts_with_every_integration_configured():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_emails_can_be_written_to_files_where_email_file_path_says(tmp_path):
+    code = (
+        "import django; django.setup(); from django.core.mail import send_mail; "
+        "send_mail('Hello', 'Body', 'a@example.org', ['b@example.org'])"
+    )
+    result = run(
+        ["-c", code],
+        **PRODUCTION,
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_path),
+    )
+
+    assert result.returncode == 0, result.stderr
+    [written] = tmp_path.iterdir()
+    assert "Subject: Hello" in written.read_text()
+
+
+def test_rate_limits_are_set_from_the_environment():
+    code = (
+        "import django, json; django.setup(); "
+        "from booking.core.ratelimit import limit_for; "
+        "print(json.dumps([limit_for('lookup'), limit_for('create')]))"
+    )
+    result = run(["-c", code], **PRODUCTION, BOOKING_RATE_LIMITS="lookup=3/600")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [[3, 600], [10, 3600]]
+
+
+@pytest.mark.parametrize(
+    ("limits", "message"),
+    [
+        ("lookup=3", "is not action=requests/seconds"),
+        ("lookpu=3/600", "names unknown limits: lookpu"),
+    ],
+)
+def test_a_wrong_rate_limit_stops_haven_with_the_reason(limits, message):
+    result = run(["manage.py", "check"], **PRODUCTION, BOOKING_RATE_LIMITS=limits)
+
+    assert result.returncode != 0
+    assert message in result.stderr

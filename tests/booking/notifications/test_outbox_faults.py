@@ -83,7 +83,7 @@ def provider(tmp_path):
     return tmp_path
 
 
-def _database_for_cluster() -> str:
+def database_for_cluster() -> str:
     db = connection.settings_dict
     keys = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
     return json.dumps({key: db[key] for key in keys if key in db})
@@ -95,7 +95,7 @@ def qcluster(broker, provider):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.qcluster_settings",
-        "FAULT_TEST_DATABASE": _database_for_cluster(),
+        "FAULT_TEST_DATABASE": database_for_cluster(),
         "FAULT_TEST_CLUSTER": broker["name"],
         "FAULT_TEST_REDIS": REDIS_URL if broker["kind"] == "redis" else "",
         "FAKE_ESP_DIR": str(provider),
