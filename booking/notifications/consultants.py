@@ -37,7 +37,7 @@ def meeting_link_changed(
     """Write the change to the consultant's History and email them once the
     caller's transaction commits. `old_email` is their address before the change
     (the same as now unless it changed with the link)."""
-    recipients = list(dict.fromkeys(e for e in (old_email, consultant.email) if e))
+    recipients = _addresses(old_email, consultant.email)
     entry = log(
         instance=consultant,
         action=MEETING_LINK_CHANGED,
@@ -46,6 +46,15 @@ def meeting_link_changed(
     )
     transaction.on_commit(partial(enqueue_notice, entry.pk), robust=True)
     return entry
+
+
+def _addresses(*addresses: str) -> list[str]:
+    """Each address once, whatever its capitals, in the order given."""
+    found = {}
+    for address in addresses:
+        if address:
+            found.setdefault(address.lower(), address)
+    return list(found.values())
 
 
 def enqueue_notice(entry_id: int) -> None:
