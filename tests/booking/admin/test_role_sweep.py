@@ -121,8 +121,6 @@ BOOKING_ADMINS_SEE = {
     "wagtailsnippetchoosers_booking_review:choose_results": "review moderation",
     "wagtailsnippetchoosers_booking_review:chosen": "review moderation",
     "wagtail_bulk_action[booking,review,delete]": "review moderation",
-    "access_log:index": "the access log names the bookings people looked at",
-    "access_log:index_results": "the access log names the bookings people looked at",
     "booking_client_data": "clients' data requests",
 }
 
