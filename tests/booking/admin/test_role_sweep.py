@@ -24,6 +24,7 @@ savepoint of its own. Problems being fixed on another branch are `KNOWN`
 (strict xfail, so each case flips to a failure the day it is fixed)."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -61,6 +62,7 @@ from booking.scheduling import hours
 from booking.scheduling.models import CalendarFeed, MeetingLink
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport
 from tests.booking.admin.sweep_practice import ROLES, build_practice
+from tests.factories import next_monday_at
 
 SWEPT = ("admin/", "api/v1/staff/")
 
@@ -97,6 +99,7 @@ SEES_EVERY_BOOKING = {
 # Where only booking admins see them (and intake notes), as it is their work.
 BOOKING_ADMINS_SEE = {
     **{f"bookings:transition[{name}]": "a booking's action" for name in ACTIONS},
+    "api:staff_transition": "the staff API answers an action with the booking",
     "outbox:index": "Email & jobs",
     "outbox:index_results": "Email & jobs",
     "outbox:inspect": "one email",
@@ -160,6 +163,8 @@ MAY_CHANGE = {
         "booking_calendar_feed": "booking admins make or revoke anyone's feed link",
         "wagtailsnippets_booking_review:delete": "booking admins moderate reviews",
         "wagtail_bulk_action[booking,review,delete]": "booking admins moderate reviews",
+        "api:staff_bookings": "booking admins take phone bookings",
+        "api:staff_transition": "booking admins run every booking action",
     },
     "staff": {},
     "consultant_a": {
@@ -522,23 +527,33 @@ def query_for(practice, role, case: Case) -> str:
 # Fields a few of Wagtail's views read before checking anything (they fail
 # without them): case -> fields.
 POST_FIELDS = {
-    "wagtailadmin_pages:copy": lambda p: {
+    "wagtailadmin_pages:copy": lambda p, o: {
         "new_parent_page": p.index.pk,
         "new_title": "Copy",
         "new_slug": "copy",
     },
-    "wagtailadmin_choose_page_external_link": lambda p: {
+    "wagtailadmin_choose_page_external_link": lambda p, o: {
         "external-link-chooser-url": "https://example.org/"
     },
-    "wagtail_bulk_action[wagtailcore,page,move]": lambda p: {"chooser": p.index.pk},
+    "wagtail_bulk_action[wagtailcore,page,move]": lambda p, o: {"chooser": p.index.pk},
+    # The staff API: a valid phone booking with the other consultant, and
+    # cancelling their client's booking.
+    "api:staff_bookings": lambda p, o: {
+        "service": o.bookings["confirmed"].service.slug,
+        "start": (next_monday_at(13) + timedelta(days=40)).isoformat(),
+        "client_name": "Sweep Phone Client",
+        "client_email": "sweep-phone@clients.test",
+        "override_reason": "Role sweep",
+    },
+    "api:staff_transition": lambda p, o: {"action": "cancel"},
 }
 
 
 def post_data(practice, role: str, case: Case) -> dict:
-    """The other consultant and their client, a confirmation and a reason: what
-    the booking screens' forms ask for."""
+    """The other consultant and their client, a confirmation and a reason (what
+    the booking screens' forms ask for), and what a few views need besides."""
     other = practice.other(role)
-    extra = POST_FIELDS.get(case.id, lambda practice: {})(practice)
+    extra = POST_FIELDS.get(case.id, lambda practice, other: {})(practice, other)
     return {
         "consultant": other.consultant.pk,
         "email": other.bookings["confirmed"].client_email,
@@ -715,11 +730,8 @@ def test_role_sees_and_changes_only_what_it_should(practice, role, case):
     problems = []
     for kwargs in argument_sets(practice, role, case):
         url = f"{url_for(case, kwargs)}?{query_for(practice, role, case)}"
-        requests = [("GET", lambda url=url: client.get(url))]
-        if accepts_post(case.view):
-            requests.append(("POST", lambda url=url: client.post(url, sent)))
-        for method, request in requests:
-            response = request()
+        for method in ("GET", "POST") if accepts_post(case.view) else ("GET",):
+            response = send(client, method, url, sent, case)
             if response.status_code >= 500:
                 problems.append(f"{method} {url}: {response.status_code}")
             text = body(response)
@@ -732,6 +744,14 @@ def test_role_sees_and_changes_only_what_it_should(practice, role, case):
     if written is None or rows_written() != written:
         problems += changed_rows(practice, role, case)
     assert not problems, f"{role} at {case.id}:\n" + "\n".join(problems)
+
+
+def send(client, method: str, url: str, data: dict, case: Case):
+    if method == "GET":
+        return client.get(url)
+    if case.route.startswith("api/"):
+        return client.post(url, data, content_type="application/json")
+    return client.post(url, data)
 
 
 def changed_rows(practice, role: str, case: Case) -> list[str]:
