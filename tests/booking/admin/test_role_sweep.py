@@ -460,6 +460,14 @@ def _pk_candidates(practice, role, case) -> list:
 
 ARGUMENTS = {
     "consultant_id": lambda p, o: o.consultant.pk,
+    # No screen takes these yet; one that does is swept with the other's row.
+    "booking_id": lambda p, o: o.bookings["confirmed"].pk,
+    "payment_id": lambda p, o: o.payment.pk,
+    "refund_id": lambda p, o: o.refund.pk,
+    "review_id": lambda p, o: o.review.pk,
+    "email_id": lambda p, o: o.email.pk,
+    "payout_id": lambda p, o: o.payout.pk,
+    "job_id": lambda p, o: o.export_job.pk,
     "entry_id": lambda p, o: o.entry_id,
     "page_id": lambda p, o: o.page.pk,
     "parent_page_id": lambda p, o: o.page.pk,
