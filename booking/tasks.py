@@ -13,7 +13,7 @@ from booking.admin import exports as admin_exports
 from booking.core.models import Booking, payment_due_before
 from booking.core.states import BookingStatus
 from booking.lifecycle import services
-from booking.notifications import outbox, reminders
+from booking.notifications import consultants, outbox, reminders
 from booking.privacy import retention
 from booking.spreadsheets import exports, imports
 
@@ -25,6 +25,10 @@ BATCH = 500
 
 def send_email(email_id: int) -> str:
     return outbox.send(email_id)
+
+
+def send_meeting_link_notice(entry_id: int) -> str:
+    return consultants.send_meeting_link_notice(entry_id)
 
 
 def retry_emails() -> int:

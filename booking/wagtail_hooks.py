@@ -14,6 +14,7 @@ import booking.admin.payments  # noqa: F401  (registers its hooks)
 import booking.admin.privacy  # noqa: F401  (registers its hooks)
 import booking.admin.reviews  # noqa: F401  (registers its snippet)
 from booking.core.states import BookingStatus
+from booking.notifications.consultants import MEETING_LINK_CHANGED
 
 ACTIONS = {
     "booking.create": ("Create booking", "Booking created"),
@@ -76,3 +77,25 @@ def register_booking_log_actions(actions):
             {"label": label, "message": message},
         )
         actions.register_action(action)(formatter)
+
+
+class MeetingLinkFormatter(LogFormatter):
+    """A consultant's History: “Meeting link changed from … to …”, with where
+    the change came from (an import's file name) as the comment."""
+
+    label = "Change meeting link"
+
+    def format_message(self, log_entry):
+        data = log_entry.data
+        return (
+            f"Meeting link changed from {data.get('from') or 'none'} "
+            f"to {data.get('to') or 'none'}"
+        )
+
+    def format_comment(self, log_entry):
+        return log_entry.data.get("source", "")
+
+
+@hooks.register("register_log_actions")
+def register_consultant_log_actions(actions):
+    actions.register_action(MEETING_LINK_CHANGED)(MeetingLinkFormatter)

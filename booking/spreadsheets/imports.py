@@ -27,7 +27,7 @@ from tablib import Dataset
 from booking.core.errors import NotPermitted
 from booking.core.states import BookingStatus
 from booking.privacy.audit import record_access
-from booking.spreadsheets import history, resources
+from booking.spreadsheets import consultants, history, resources
 from booking.spreadsheets.models import SpreadsheetImport
 
 S = BookingStatus
@@ -38,7 +38,7 @@ Kind = SpreadsheetImport.Kind
 
 # What may be imported, and who may import it.
 RESOURCES = {
-    Kind.CONSULTANTS: resources.ConsultantResource,
+    Kind.CONSULTANTS: consultants.ConsultantResource,
     Kind.SERVICES: resources.ServiceResource,
     Kind.AVAILABILITY: resources.AvailabilityResource,
     Kind.BOOKINGS: history.HistoricalBookingResource,

@@ -9,8 +9,9 @@ not text and stay numbers and dates.
 
 Imports: each resource reads one row into an object and validates it; writes go
 through the functions that own them (`add_working_hours` for weekly hours), which
-raise `BookingError`; a refused row becomes a row error with the reason. Historical
-bookings are in `booking.spreadsheets.history`."""
+raise `BookingError`; a refused row becomes a row error with the reason.
+Consultants are in `booking.spreadsheets.consultants` (who may change what),
+historical bookings in `booking.spreadsheets.history`."""
 
 from dataclasses import dataclass
 from datetime import date, time
@@ -172,46 +173,6 @@ class ImportMixin:
 
 class BookingExportResource(SafeExportMixin, BookingResource):
     pass
-
-
-class ConsultantResource(ImportMixin, SafeExportMixin, resources.ModelResource):
-    """Consultants, matched by email: a known email changes that consultant, a
-    new one adds a consultant."""
-
-    name = text_field("name", "Name")
-    email = text_field("email", "Email")
-    time_zone = text_field("time_zone", "Time zone")
-    is_active = fields.Field(
-        "is_active", "Active", YesNoWidget(), saves_null_values=False
-    )
-    meeting_url = text_field("meeting_url", "Meeting URL")
-    max_bookings_per_day = fields.Field(
-        "max_bookings_per_day", "Max bookings per day", widgets.IntegerWidget()
-    )
-    required_columns = ("Name", "Email")
-
-    class Meta:
-        model = Consultant
-        fields = (
-            "name",
-            "email",
-            "time_zone",
-            "is_active",
-            "meeting_url",
-            "max_bookings_per_day",
-        )
-        import_id_fields = ("email",)
-        clean_model_instances = True
-        skip_unchanged = True
-
-    def get_instance(self, instance_loader, row):
-        email = str(row.get("Email") or "").strip()
-        found = list(Consultant.objects.filter(email__iexact=email)[:2])
-        if len(found) > 1:
-            raise ValidationError(
-                {"Email": f"Several consultants have the email “{email}”."}
-            )
-        return found[0] if found else None
 
 
 class ServiceResource(ImportMixin, SafeExportMixin, resources.ModelResource):
