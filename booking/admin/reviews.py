@@ -82,7 +82,7 @@ class ReviewViewSet(SnippetViewSet):
     menu_label = "Reviews"
     menu_order = 210
     add_to_admin_menu = True
-    list_display = ["__str__", "display_name", "is_published", "created_at"]
+    list_display = ["__str__", "booking", "display_name", "is_published", "created_at"]
     list_filter = ["is_published", "rating"]
     search_fields = ["comment", "display_name"]
     # Only the decision is editable: what the client wrote stays as written.

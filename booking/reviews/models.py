@@ -39,4 +39,6 @@ class Review(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.rating}★ for {self.consultant} ({self.booking})"
+        # No booking reference: titles show wherever Wagtail lists objects (its
+        # bulk actions' confirmation pages, to anyone in the admin).
+        return f"{self.rating}★ for {self.consultant}"

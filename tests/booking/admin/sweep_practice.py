@@ -28,7 +28,7 @@ from booking.core.states import BookingStatus as S
 from booking.lifecycle import paying, services
 from booking.notifications.models import OutboxEmail
 from booking.payments import earnings
-from booking.payments.models import Payment, Refund
+from booking.payments.models import Earning, Payment, Refund
 from booking.reviews.services import submit_review
 from booking.scheduling import calendar_files, hours
 from booking.spreadsheets import exports
@@ -240,6 +240,10 @@ def _side(letter: str, user, admin, index) -> Side:
     side.payment = Payment.objects.filter(booking=confirmed).get()
     side.refund = Refund.objects.get(booking=side.bookings["cancelled"])
     side.email = OutboxEmail.objects.filter(booking=confirmed).earliest("pk")
+    # The sessions' earnings, past their hold, are available for a payout.
+    Earning.objects.filter(consultant=consultant).update(
+        available_at=timezone.now() - timedelta(days=1)
+    )
     side.payout = earnings.request_payout(consultant=consultant, actor=user)
     side.export_job = _export_job(user, confirmed)
     side.entry_id = hours.availability_entries(consultant=consultant)[0].id

@@ -20,7 +20,7 @@ profile page with its draft, and other people's API tokens and imports. Then:
 
 The practice (tests/booking/admin/sweep_practice.py) is built once, in a
 transaction rolled back when the module ends; each case is a request or two in a
-savepoint of its own. Problems being fixed on another branch are `KNOWN`
+savepoint of its own. Problems not fixed yet are `KNOWN`
 (strict xfail, so each case flips to a failure the day it is fixed)."""
 
 from dataclasses import dataclass
@@ -176,53 +176,12 @@ MAY_CHANGE = {
     "nobody": {},
 }
 
-# Problems the sweep finds: (role, case) -> why it fails today. Those of issue 27
-# are being fixed on branch issue-27a; each case flips when its fix lands.
-DRAFTS = (
-    "issue 27: consultants read other consultants' page drafts, revisions, "
-    "previews and history; fixed on branch issue-27a"
-)
-PAGE_ACTIONS = (
-    "issue 27: bulk page actions for consultants (here deleting another "
-    "consultant's unpublished page); fixed on branch issue-27a"
-)
-REVIEW_CHOOSER = (
-    "issue 27: the review snippet chooser lists every review (titles carry the "
-    "booking reference); fixed on branch issue-27a"
-)
-TOKEN_HISTORY = (
-    "issue 27: staff read other users' API-token history (so do booking admins); "
-    "fixed on branch issue-27a"
-)
-REVIEW_BULK = (
-    "found by this sweep, not yet fixed: Wagtail's bulk-action confirmation page "
-    "lists the chosen reviews by title, with their booking reference, to anyone "
-    "in the admin (it checks permission only to act)"
-)
+# Problems the sweep finds and that are not fixed yet: (role, case) -> why. Each is
+# a strict expected failure, so it flips to a failure when its fix lands. Empty:
+# the issue 27 items it found are fixed, and review titles no longer carry the
+# booking reference (Wagtail's bulk-action pages list them to anyone in the admin).
 CONSULTANT_ROLES = ("consultant_a", "consultant_b")
-KNOWN = {
-    **{
-        (role, case): reason
-        for role in CONSULTANT_ROLES
-        for case, reason in (
-            ("wagtailadmin_pages:view_draft", DRAFTS),
-            ("wagtailadmin_pages:revisions_view", DRAFTS),
-            ("wagtail_bulk_action[wagtailcore,page,delete]", PAGE_ACTIONS),
-            ("wagtailadmin_api:pages:action[delete]", PAGE_ACTIONS),
-        )
-    },
-    **{
-        (role, f"wagtailsnippetchoosers_booking_review:{view}"): REVIEW_CHOOSER
-        for role in ("editor", "staff", *CONSULTANT_ROLES)
-        for view in ("choose", "choose_results", "chosen")
-    },
-    ("staff", "wagtailusers_api_tokens:history"): TOKEN_HISTORY,
-    ("booking_admin", "wagtailusers_api_tokens:history"): TOKEN_HISTORY,
-    **{
-        (role, "wagtail_bulk_action[booking,review,delete]"): REVIEW_BULK
-        for role in ("editor", "staff", *CONSULTANT_ROLES)
-    },
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 # --- the URL patterns --------------------------------------------------------------
