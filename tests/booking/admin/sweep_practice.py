@@ -231,7 +231,7 @@ def _side(letter: str, user, admin, index) -> Side:
         booking=paid("cancelled"), actor=admin, reason="Role sweep"
     )
     side.bookings["ended"] = _in_the_past(paid("ended"))
-    done = _in_the_past(paid("completed"))
+    done = _in_the_past(paid("completed"), days=8)
     side.bookings["completed"] = services.complete(booking=done, actor=admin)
     side.review = submit_review(
         booking=side.bookings["completed"], rating=2, comment=f"Review-{tag}: cold room"
@@ -266,9 +266,10 @@ def _next_slot():
     return next_monday_at(9) + timedelta(days=next(_days))
 
 
-def _in_the_past(booking: Booking) -> Booking:
-    """The session took place last week (a fact to arrange, not a flow to test)."""
-    start = timezone.now().replace(microsecond=0) - timedelta(days=7)
+def _in_the_past(booking: Booking, days: int = 7) -> Booking:
+    """The session took place `days` ago (a fact to arrange, not a flow to test);
+    sessions moved back never overlap, which PostgreSQL's constraint refuses."""
+    start = timezone.now().replace(microsecond=0) - timedelta(days=days)
     Booking.objects.filter(pk=booking.pk).update(
         start=start, end=start + (booking.end - booking.start)
     )
