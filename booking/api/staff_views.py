@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from booking.admin.actions import ACTIONS, available_actions
 from booking.admin.permissions import can_see_intake_notes, visible_bookings
 from booking.api import serializers as s
-from booking.api.base import NoNullCharacters, Personal, StaffPagination
+from booking.api.base import Personal, StaffPagination
 from booking.api.client_views import offered
 from booking.api.filters import BookingFilter
 from booking.api.permissions import CreatesBookingsOnPost, SeesBookings
@@ -21,7 +21,7 @@ from booking.lifecycle import services
 from booking.privacy.audit import record_access
 
 
-class StaffView(Personal, NoNullCharacters):
+class StaffView(Personal):
     """Staff authenticate with a Wagtail API token (or an admin session) and see
     and do exactly what the Wagtail admin lets them."""
 
