@@ -364,6 +364,11 @@ REST_FRAMEWORK.update(
     {
         "DEFAULT_SCHEMA_CLASS": "booking.api.schema.HavenAutoSchema",
         "EXCEPTION_HANDLER": "booking.api.errors.exception_handler",
+        "DEFAULT_PARSER_CLASSES": [
+            "booking.api.parsers.JSONParser",
+            "rest_framework.parsers.FormParser",
+            "rest_framework.parsers.MultiPartParser",
+        ],
         "DEFAULT_THROTTLE_CLASSES": [
             "booking.api.throttles.AnonThrottle",
             "booking.api.throttles.UserThrottle",

@@ -6,11 +6,11 @@ from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from booking.api import throttles
+from booking.api.parsers import JSONParser
 from booking.core.pagination import CappedPaginator
 from booking.core.states import BookingStatus
 

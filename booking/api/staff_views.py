@@ -4,7 +4,6 @@ they may run on them."""
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, generics, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -14,6 +13,7 @@ from booking.api import serializers as s
 from booking.api.base import Personal, StaffPagination
 from booking.api.client_views import offered
 from booking.api.filters import BookingFilter
+from booking.api.parsers import JSONParser
 from booking.api.permissions import CreatesBookingsOnPost, SeesBookings
 from booking.core.errors import InvalidTransition, NotPermitted
 from booking.core.models import Booking

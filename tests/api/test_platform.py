@@ -4,10 +4,16 @@ its docs served without a CDN, and Wagtail's content API for published pages."""
 
 import pytest
 from django.test import override_settings
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 from wagtail.models import PageViewRestriction
 
-from tests.api.conftest import bearer
-from tests.factories import build_site, publish_consultant_page
+from booking.api import throttles
+from booking.core import tokens
+from booking.core.models import BookingToken
+from booking.lifecycle import services
+from tests.api.conftest import bearer, manage_header
+from tests.factories import build_site, make_draft, publish_consultant_page
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +40,63 @@ def test_malformed_json_is_a_parse_error(api, offer):
 
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
+
+
+# Every POST that reads a body (paying takes none).
+JSON_POSTS = [
+    "/api/v1/bookings/",
+    "/api/v1/bookings/verify/",
+    "/api/v1/bookings/find/",
+    "/api/v1/manage/cancel/",
+    "/api/v1/manage/reschedule/",
+    "/api/v1/manage/review/",
+    "/api/v1/staff/bookings/",
+    "/api/v1/staff/bookings/{reference}/transitions/",
+]
+
+
+@pytest.mark.parametrize("url", JSON_POSTS)
+def test_deeply_nested_json_is_a_parse_error_everywhere(api, offer, booking_admin, url):
+    """Python's JSON parser gives up past a few hundred levels with a
+    RecursionError, which the throttles met first (they read the body for the
+    email address) and which was a 500."""
+    _, service = offer
+    booking, verify = make_draft(service=service)
+    services.verify_email(token=verify)
+    manage = tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
+
+    response = api.post(
+        url.format(reference=booking.reference),
+        "[" * 100_000,
+        content_type="application/json",
+        **manage_header(manage),
+        **bearer(booking_admin),
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
+def test_an_email_with_a_lone_surrogate_is_refused_not_500(api, offer):
+    response = api.post(
+        "/api/v1/bookings/find/",
+        '{"email": "a\\ud800b@example.com"}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message"}
+
+
+def test_the_email_throttle_keys_any_text_it_is_given():
+    """The address is not validated when the throttle reads it: a lone surrogate
+    (which UTF-8 cannot encode) still makes a key."""
+    request = Request(APIRequestFactory().post("/api/v1/bookings/find/"))
+    request._full_data = {"email": " A\ud800b@example.com "}
+
+    key = throttles.LookupEmailThrottle().get_cache_key(request, view=None)
+
+    assert key.startswith("throttle_lookup-email_")
 
 
 def test_a_form_post_is_unsupported_media_type(api, offer):
