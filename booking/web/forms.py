@@ -5,6 +5,7 @@ import zoneinfo
 
 from django import forms
 
+from booking.core import dates
 from booking.core.models import Booking
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
@@ -55,7 +56,9 @@ class DetailsForm(HoneypotMixin):
         error_messages={"required": "Please accept the privacy policy to book."},
     )
     tz = forms.CharField(widget=forms.HiddenInput, validators=[validate_zone])
-    start = forms.DateTimeField(widget=forms.HiddenInput)
+    start = forms.DateTimeField(
+        widget=forms.HiddenInput, validators=[dates.validate_in_range]
+    )
 
 
 class LookupForm(HoneypotMixin):
@@ -69,6 +72,12 @@ class ReferenceForm(forms.Form):
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip().upper()
+
+
+class RescheduleForm(forms.Form):
+    """The new start the client chose on the reschedule page."""
+
+    start = forms.DateTimeField(validators=[dates.validate_in_range])
 
 
 class ReasonForm(forms.Form):

@@ -33,6 +33,7 @@ from booking.web.forms import (
     LookupForm,
     ReasonForm,
     ReferenceForm,
+    RescheduleForm,
     ReviewForm,
     TimeZoneForm,
 )
@@ -297,17 +298,20 @@ def manage_review(request, token, booking):
 @manage_link_view
 def manage_reschedule(request, token, booking):
     zone = ZoneInfo(booking.client_time_zone)
+    status = 200
     if request.method == "POST":
-        try:
-            start = datetime.fromisoformat(request.POST.get("start", ""))
-            services.reschedule(booking=booking, start=start)
-        except (ValueError, OverflowError):
+        form = RescheduleForm(request.POST)
+        if not form.is_valid():
+            status = 400
             messages.error(request, "Please choose one of the times shown.")
-        except BookingError as error:
-            messages.error(request, error.message)
         else:
-            messages.success(request, "Your booking has moved to the new time.")
-            return redirect("booking:manage", token=token)
+            try:
+                services.reschedule(booking=booking, start=form.cleaned_data["start"])
+            except BookingError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Your booking has moved to the new time.")
+                return redirect("booking:manage", token=token)
     first_day = _first_day(request, zone)
     return TemplateResponse(
         request,
@@ -325,6 +329,7 @@ def manage_reschedule(request, token, booking):
             if first_day > timezone.localdate(timezone=zone)
             else None,
         },
+        status=status,
     )
 
 

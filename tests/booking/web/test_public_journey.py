@@ -346,8 +346,8 @@ def test_details_without_a_time_zone_is_a_clear_error_not_a_crash(client, servic
     assert not Booking.objects.exists()
 
 
-def test_dates_out_of_range_are_refused_not_crashed_on(client, service):
-    far = "0001-01-01T00:00+14:00"
+@pytest.mark.parametrize("far", ["0001-01-01T00:00+14:00", "9999-12-31T23:59:59Z"])
+def test_dates_out_of_range_are_refused_not_crashed_on(client, service, far):
     booking, token = make_draft(service=service, start=tomorrow_at(10))
     services.verify_email(token=token)
     manage = tokens.issue_token(booking=booking, purpose=Purpose.MANAGE)
@@ -360,5 +360,7 @@ def test_dates_out_of_range_are_refused_not_crashed_on(client, service):
 
     assert shown.status_code == 200
     assert posted.status_code == 400
-    assert moved.status_code == 200
+    assert moved.status_code == 400
+    assert "Please choose one of the times shown" in moved.text
     assert Booking.objects.get(pk=booking.pk).start == tomorrow_at(10)
+    assert Booking.objects.count() == 1
