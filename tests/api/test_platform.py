@@ -2,6 +2,8 @@
 with Retry-After, CORS for the configured frontend only, the OpenAPI schema and
 its docs served without a CDN, and Wagtail's content API for published pages."""
 
+from unittest.mock import ANY
+
 import pytest
 from django.test import override_settings
 from rest_framework.request import Request
@@ -263,6 +265,44 @@ def test_content_api_lists_published_public_pages_only(api, db):
     assert [page["title"] for page in articles["items"]] == ["Sleep well"]
     assert articles["items"][0]["intro"] == "On sleep."
     assert api.get(f"/api/v2/pages/{draft.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("offset=999999999999999999999999999999", "offset cannot be higher"),
+        ("offset=+9223372036854775808", "offset cannot be higher"),
+        ("offset=1_000_000_000_000_000_000_000", "offset cannot be higher"),
+        ("offset=" + "9" * 5000, "offset must be a positive integer"),
+        ("offset=-1", "offset must be a positive integer"),
+        ("limit=999999999999999999999999999999", "limit cannot be higher"),
+        ("limit=" + "9" * 5000, "limit must be a positive integer"),
+        ("limit=-5", "limit must be a positive integer"),
+    ],
+)
+@pytest.mark.parametrize("endpoint", ["pages", "images"])
+def test_content_api_refuses_offsets_and_limits_past_any_site(
+    api, db, endpoint, query, message
+):
+    """A 30-digit offset went to the database: bigint out of range, a 500."""
+    response = api.get(f"/api/v2/{endpoint}/?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == {"code": "bad_request", "message": ANY}
+    assert message in response.json()["message"]
+
+
+def test_content_api_errors_have_the_api_s_one_body(api, db):
+    build_site()
+
+    missing = api.get("/api/v2/pages/999999/")
+    unknown = api.get("/api/v2/pages/?nonsense=1")
+
+    assert missing.status_code == 404
+    assert missing.json() == {"code": "not_found", "message": ANY}
+    assert unknown.status_code == 400
+    assert unknown.json() == {"code": "bad_request", "message": ANY}
+    assert api.get("/api/v2/pages/?offset=1000000").status_code == 200
 
 
 def test_nul_characters_are_refused_not_500(api, booking_admin):
