@@ -1,3 +1,4 @@
+import itertools
 import json
 import xml.etree.ElementTree as ET
 
@@ -94,6 +95,51 @@ def test_consultant_listing_filters(client, site):
     assert names(client.get("/team/?mode=in_person")) == ["Ben"]
     assert names(client.get("/team/?mode=nonsense")) == ["Ana", "Ben"]
     assert "No consultant matches" in client.get("/team/?language=Klingon").text
+
+
+LISTED = {
+    # name: (languages, tags, mode, summary)
+    "Ana": ("English, Spanish", ["Grief"], Service.Mode.ONLINE, "Grief, online."),
+    "Ben": ("English", ["Anxiety"], Service.Mode.IN_PERSON, "Anxiety and grief."),
+    "Cara": ("German", ["Grief", "Anxiety"], Service.Mode.IN_PERSON, "Stress."),
+}
+FILTERS = {
+    "specialisation": ("grief", lambda name: "Grief" in LISTED[name][1]),
+    "mode": ("online", lambda name: LISTED[name][2] == Service.Mode.ONLINE),
+    "language": ("spanish", lambda name: "Spanish" in LISTED[name][0]),
+    "q": ("grief", lambda name: "grief" in LISTED[name][3].lower()),
+}
+COMBINATIONS = [
+    combination
+    for size in range(len(FILTERS) + 1)
+    for combination in itertools.combinations(FILTERS, size)
+]
+
+
+@pytest.mark.parametrize(
+    "used", COMBINATIONS, ids=lambda used: "+".join(used) or "none"
+)
+def test_every_combination_of_the_listing_s_filters_and_search_works(
+    client, site, used
+):
+    """Search plus any filter raised FilterFieldError (a 500): Wagtail's search
+    cannot filter across the pages' relations."""
+    _, team, _ = site
+    for name, (languages, tags, mode, summary) in LISTED.items():
+        page = consultant_page(team, name, languages=languages, tags=tags, mode=mode)
+        page.summary = summary
+        page.save_revision().publish()
+
+    query = "&".join(f"{name}={FILTERS[name][0]}" for name in used)
+    response = client.get(f"/team/?{query}")
+
+    assert response.status_code == 200
+    expected = [
+        name
+        for name in LISTED
+        if all(FILTERS[used_name][1](name) for used_name in used)
+    ]
+    assert names(response) == expected
 
 
 def test_consultant_page_shows_profile_and_services(client, site):
