@@ -7,7 +7,11 @@ from django.urls import get_resolver
 
 from booking.notifications.models import OutboxEmail
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    # Routes of providers anymail has deprecated (SendinBlue, SendGrid) warn.
+    pytest.mark.filterwarnings("ignore::anymail.exceptions.AnymailWarning"),
+]
 
 
 def webhook_paths() -> list[str]:
