@@ -36,6 +36,18 @@ class HoneypotMixin(forms.Form):
         return ""
 
 
+class TickedBox(forms.CheckboxInput):
+    """A ticked checkbox without a value attribute (as this one renders) sends
+    "on"; an unticked one sends nothing. Only "on" is ticked: Django's
+    CheckboxInput reads any text but "false" as ticked, so consent=0, consent=off
+    or consent=no counted as consent."""
+
+    TICKED = "on"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) == self.TICKED
+
+
 class DetailsForm(HoneypotMixin):
     client_name = forms.CharField(label="Your name", max_length=200)
     client_email = forms.EmailField(
@@ -51,6 +63,7 @@ class DetailsForm(HoneypotMixin):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     consent = forms.BooleanField(
+        widget=TickedBox,
         label="I have read the privacy policy and agree that the practice keeps these "
         "details to arrange my session.",
         error_messages={"required": "Please accept the privacy policy to book."},

@@ -99,6 +99,31 @@ def test_details_create_a_draft_and_say_check_your_inbox(client, service):
     assert "Check your inbox" in sent.text and booking.reference in sent.text
 
 
+@pytest.mark.parametrize(
+    "value", ["0", "off", "false", "False", "no", "", "1", "true", "yes", "ON", " on"]
+)
+def test_consent_is_the_ticked_box_and_nothing_else(client, service, value):
+    """Django's checkbox reads any text but "false" as ticked: consent=0 and
+    consent=off booked."""
+    response = client.post(
+        details_url(service), details(tomorrow_at(10), consent=value)
+    )
+
+    assert response.status_code == 400
+    assert "Please accept the privacy policy" in response.text
+    assert not Booking.objects.exists()
+
+
+def test_the_consent_box_sends_what_the_form_accepts(client, service):
+    page = client.get(details_url(service) + f"?start={tomorrow_at(10).isoformat()}")
+    box = re.search(r"<input[^>]*name=\"consent\"[^>]*>", page.text).group(0)
+
+    # Without a value attribute a ticked box sends "on".
+    assert 'type="checkbox"' in box and "value=" not in box
+    ticked = client.post(details_url(service), details(tomorrow_at(10), consent="on"))
+    assert ticked.status_code == 302
+
+
 def test_taken_slot_keeps_what_was_typed_and_offers_nearby_times(client, service):
     _, token = make_draft(service=service, start=tomorrow_at(10))
     services.verify_email(token=token)
