@@ -244,6 +244,10 @@ def manage_link_view(view):
 @never_cache
 @manage_link_view
 def manage(request, token, booking):
+    return _manage_page(request, token, booking)
+
+
+def _manage_page(request, token, booking, *, reason_form=None, status=200):
     options = selectors.client_options(booking)
     return TemplateResponse(
         request,
@@ -255,9 +259,10 @@ def manage(request, token, booking):
             **asdict(options),
             "pay_online": provider.stripe_enabled(),
             "refunds": booking.refunds.all(),
-            "reason_form": ReasonForm(),
+            "reason_form": reason_form or ReasonForm(),
             "review_form": ReviewForm() if options.can_review else None,
         },
+        status=status,
     )
 
 
@@ -265,8 +270,11 @@ def manage(request, token, booking):
 @require_POST
 @manage_link_view
 def manage_cancel(request, token, booking):
+    """A reason the form refuses (too long) cancels nothing: the page shows why."""
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _manage_page(request, token, booking, reason_form=form, status=400)
+    reason = form.cleaned_data["reason"].strip()
     try:
         services.cancel(booking=booking, reason=reason or "Cancelled by the client.")
     except BookingError as error:

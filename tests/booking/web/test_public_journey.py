@@ -305,6 +305,22 @@ def test_client_cancels_through_the_manage_link(client, service):
     assert "is cancelled" in client.get(response.url).text
 
 
+def test_a_refused_cancellation_reason_cancels_nothing(client, service):
+    """A reason over the limit used to cancel anyway, with the default reason."""
+    booking, token = make_draft(service=service, start=tomorrow_at(10))
+    services.verify_email(token=token)
+    manage = tokens.issue_token(booking=booking, purpose=Purpose.MANAGE)
+    before = Booking.objects.get(pk=booking.pk).status
+
+    response = client.post(f"/book/manage/{manage}/cancel/", {"reason": "x" * 2001})
+
+    assert response.status_code == 400
+    assert "at most 2000 characters" in response.text
+    row = Booking.objects.get(pk=booking.pk)
+    assert row.status == before != S.CANCELLED
+    assert not row.cancel_reason
+
+
 def test_client_reschedules_through_the_manage_link(client, service):
     booking, token = make_draft(service=service, start=tomorrow_at(10))
     services.verify_email(token=token)
