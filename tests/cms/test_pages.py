@@ -1,6 +1,7 @@
 import itertools
 import json
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -236,6 +237,24 @@ def test_search_finds_published_pages(client, site):
 
     assert response.status_code == 200
     assert "Breathing space" in response.text
+
+
+@pytest.mark.parametrize("words", ['say "hi', '"><img src=x>', '"', 'a "b" c', "   "])
+def test_searches_with_double_quotes_work(client, site, words):
+    """SQLite's search backend did not escape a double quote, nor take a query of
+    spaces: an FTS5 syntax error (500) on the site search, the listing and the
+    content API."""
+    _, team, _ = site
+    consultant_page(team, "Ana")
+    query = urlencode({"q": words})
+
+    answers = [
+        client.get(f"/search/?{query}"),
+        client.get(f"/team/?{query}"),
+        client.get(f"/api/v2/pages/?{urlencode({'search': words})}"),
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
 
 
 def test_sitemap_lists_published_pages(client, site):
