@@ -2,10 +2,11 @@
 profiles, articles, …) and images, for a separate frontend to render. Each page
 type's `api_fields` says what it exposes beyond title and meta.
 
-Two changes to Wagtail's endpoints: an offset past any site's size is refused
+Changes to Wagtail's endpoints: an offset past any site's size is refused
 (Wagtail passed it to the database, where a 30-digit offset overflowed: bigint
-out of range, a 500), and errors carry the code of Haven's one API error body
-(`booking.api.errors`) beside Wagtail's message."""
+out of range, a 500), so is a `find/?id=` that is no number, and errors carry
+the code of Haven's one API error body (`booking.api.errors`) beside Wagtail's
+message."""
 
 from wagtail.api.v2.pagination import WagtailPagination
 from wagtail.api.v2.router import WagtailAPIRouter
@@ -35,6 +36,16 @@ class BoundedPagination(WagtailPagination):
 
 class HavenEndpoint:
     pagination_class = BoundedPagination
+
+    def find_object(self, queryset, request):
+        """`find/?id=` looks an object up by its id, which Wagtail passed to the
+        query unread: an id that is no number was a ValueError (500)."""
+        if "id" in request.GET:
+            try:
+                int(request.GET["id"])
+            except ValueError:
+                raise BadRequestError("id must be an integer") from None
+        return super().find_object(queryset, request)
 
     def handle_exception(self, exc):
         response = super().handle_exception(exc)

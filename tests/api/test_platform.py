@@ -292,6 +292,20 @@ def test_content_api_refuses_offsets_and_limits_past_any_site(
     assert message in response.json()["message"]
 
 
+@pytest.mark.parametrize("endpoint", ["pages", "images"])
+@pytest.mark.parametrize(
+    ("found", "status"), [("x", 400), ("", 400), ("1e3", 400), ("9" * 30, 404)]
+)
+def test_content_api_find_refuses_ids_that_are_no_number(
+    api, db, endpoint, found, status
+):
+    """Wagtail passed find/?id= to the query unread: a ValueError, a 500."""
+    response = api.get(f"/api/v2/{endpoint}/find/?id={found}")
+
+    assert response.status_code == status
+    assert set(response.json()) == {"code", "message"}
+
+
 def test_content_api_errors_have_the_api_s_one_body(api, db):
     build_site()
 
