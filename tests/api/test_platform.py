@@ -205,6 +205,33 @@ def test_cors_only_for_the_configured_frontend(api, db):
 # --- schema and docs ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("method", "url", "status"),
+    [
+        ("get", "/api/schema/?format=nonsense", 404),
+        ("post", "/api/schema/", 405),
+        ("get", "/api/docs/?format=nonsense", 404),
+        ("delete", "/api/docs/", 405),
+        ("put", "/api/redoc/", 405),
+    ],
+)
+def test_the_schema_and_docs_answer_errors_in_the_api_s_body(
+    api, db, method, url, status
+):
+    """They answered errors in YAML or HTML, their renderers when they work."""
+    response = getattr(api, method)(url)
+
+    assert response.status_code == status
+    assert set(response.json()) == {"code", "message"}
+
+
+def test_the_schema_does_not_repeat_a_version_it_was_given(api, db):
+    response = api.get("/api/schema/?version=%3Cscript%3Ex%3C/script%3E")
+
+    assert response.status_code == 200
+    assert b"<script>" not in response.content
+
+
 def test_the_schema_documents_every_endpoint_and_the_error_body(api, db):
     response = api.get("/api/schema/?format=json")
 
