@@ -12,7 +12,7 @@ from booking.admin.permissions import can_see_intake_notes, visible_bookings
 from booking.api import serializers as s
 from booking.api.base import Personal, StaffPagination
 from booking.api.client_views import offered
-from booking.api.filters import BookingFilter
+from booking.api.filters import BookingFilter, SearchFilter
 from booking.api.parsers import JSONParser
 from booking.api.permissions import CreatesBookingsOnPost, SeesBookings
 from booking.core.errors import InvalidTransition, NotPermitted
@@ -59,7 +59,7 @@ class StaffBookingList(StaffView, generics.ListAPIView):
     pagination_class = StaffPagination
     filter_backends = [
         DjangoFilterBackend,
-        filters.SearchFilter,
+        SearchFilter,
         filters.OrderingFilter,
     ]
     filterset_class = BookingFilter

@@ -346,6 +346,19 @@ def test_content_api_errors_have_the_api_s_one_body(api, db):
     assert api.get("/api/v2/pages/?offset=1000000").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/v1/consultants/", "/api/v1/services/", "/api/v1/staff/bookings/"]
+)
+def test_a_search_of_100_000_characters_is_refused_not_500(api, booking_admin, url):
+    """SQLite refuses a LIKE pattern past 50,000 bytes: "pattern too complex"."""
+    response = api.get(f"{url}?search={'x' * 100_000}", **bearer(booking_admin))
+    longest = api.get(f"{url}?search={'x' * 100}", **bearer(booking_admin))
+
+    assert response.status_code == 400
+    assert "search" in response.json()["fields"]
+    assert longest.status_code == 200
+
+
 def test_nul_characters_are_refused_not_500(api, booking_admin):
     """PostgreSQL cannot hold NUL in text: such input must be a clean 4xx."""
     headers = bearer(booking_admin)
