@@ -125,7 +125,10 @@ class ConsultantFilters:
         return any((self.specialisation, self.mode, self.language, self.query))
 
     def apply(self, pages):
-        pages = pages.select_related("photo", "consultant")
+        """The filters are an ordinary query; the search runs over its pages only.
+        Wagtail's search can filter on a page's own indexed fields, not across
+        relations (tags, a consultant's services), so searching the filtered
+        queryset itself failed (FilterFieldError) for search plus any filter."""
         if self.specialisation:
             pages = pages.filter(specialisations__slug=self.specialisation)
         if self.mode:
@@ -135,7 +138,10 @@ class ConsultantFilters:
             )
         if self.language:
             pages = pages.filter(languages__icontains=self.language)
-        pages = pages.distinct().order_by("title")
+        if self.query:
+            pages = pages.model.objects.filter(pk__in=pages.values("pk"))
+        pages = pages.select_related("photo", "consultant").distinct()
+        pages = pages.order_by("title")
         if self.query:
             return pages.search(self.query, order_by_relevance=False)
         return pages

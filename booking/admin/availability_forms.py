@@ -6,8 +6,11 @@ from datetime import time, timedelta
 from django import forms
 from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
 
+from booking.core import dates
 from booking.scheduling import hours
 from booking.scheduling.hours import DAY_NAMES, Entry, Kind, local_moment
+
+IN_RANGE = [dates.validate_in_range]
 
 
 class WeeklyHoursForm(forms.Form):
@@ -19,10 +22,13 @@ class WeeklyHoursForm(forms.Form):
     )
     start_time = forms.TimeField(label="From", widget=AdminTimeInput)
     end_time = forms.TimeField(label="Until", widget=AdminTimeInput)
-    starts_on = forms.DateField(label="Starting on", widget=AdminDateInput)
+    starts_on = forms.DateField(
+        label="Starting on", widget=AdminDateInput, validators=IN_RANGE
+    )
     ends_on = forms.DateField(
         label="Last day",
         widget=AdminDateInput,
+        validators=IN_RANGE,
         required=False,
         help_text="Leave empty to keep these hours with no end date.",
     )
@@ -42,7 +48,7 @@ class WeeklyHoursForm(forms.Form):
 
 
 class DateHoursForm(forms.Form):
-    day = forms.DateField(label="Date", widget=AdminDateInput)
+    day = forms.DateField(label="Date", widget=AdminDateInput, validators=IN_RANGE)
     start_time = forms.TimeField(label="From", widget=AdminTimeInput)
     end_time = forms.TimeField(label="Until", widget=AdminTimeInput)
     note = forms.CharField(label="Note", required=False, max_length=500)
@@ -61,8 +67,12 @@ class DateHoursForm(forms.Form):
 
 
 class TimeOffForm(forms.Form):
-    first_day = forms.DateField(label="First day", widget=AdminDateInput)
-    last_day = forms.DateField(label="Last day", widget=AdminDateInput)
+    first_day = forms.DateField(
+        label="First day", widget=AdminDateInput, validators=IN_RANGE
+    )
+    last_day = forms.DateField(
+        label="Last day", widget=AdminDateInput, validators=IN_RANGE
+    )
     start_time = forms.TimeField(
         label="From (on the first day)",
         widget=AdminTimeInput,

@@ -39,6 +39,7 @@ from booking.admin.permissions import (
     sees_everyone,
     visible_bookings,
 )
+from booking.core import dates
 from booking.core.models import Booking, Consultant
 from booking.core.states import BookingStatus
 from booking.scheduling import hours, slots
@@ -98,9 +99,10 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
     @cached_property
     def anchor(self) -> date:
         try:
-            return date.fromisoformat(self.request.GET.get("date", ""))
+            asked = date.fromisoformat(self.request.GET.get("date", ""))
         except ValueError:
             return self.today
+        return asked if dates.in_range(asked) else self.today
 
     @cached_property
     def days(self) -> list[date]:

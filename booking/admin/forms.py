@@ -9,6 +9,7 @@ from django import forms
 from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
 
 from booking.admin.permissions import OVERRIDE
+from booking.core import dates
 from booking.core.models import Consultant, Service
 from booking.scheduling import hours, slots
 
@@ -49,7 +50,9 @@ class SlotForm(forms.Form):
     who may override availability, any time on that day with a reason (a slot
     another booking holds is never offered, and services refuse it)."""
 
-    day = forms.DateField(label="Day", widget=AdminDateInput)
+    day = forms.DateField(
+        label="Day", widget=AdminDateInput, validators=[dates.validate_in_range]
+    )
     start = forms.ChoiceField(
         label="Free times",
         widget=forms.RadioSelect,

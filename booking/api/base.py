@@ -1,16 +1,16 @@
-"""What every API view shares: pagination, no caching of personal answers, and
-the refusal of NUL characters anywhere in a request."""
+"""What every API view shares: pagination and no caching of personal answers.
+Control characters (NUL among them) never reach a view: the edge refuses them
+for every request (`config.input_guard`)."""
 
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from booking.api import throttles
+from booking.api.parsers import JSONParser
 from booking.core.pagination import CappedPaginator
 from booking.core.states import BookingStatus
 
@@ -51,26 +51,7 @@ class Personal:
         return response
 
 
-class NoNullCharacters:
-    """Refuse NUL in the path and the query string, as serializers refuse it in
-    bodies: PostgreSQL cannot compare text with it."""
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if any("\x00" in str(value) for value in kwargs.values()):
-            raise exceptions.NotFound()
-        bad = [
-            name
-            for name, values in request.query_params.lists()
-            if any("\x00" in value for value in values)
-        ]
-        if bad:
-            raise exceptions.ValidationError(
-                {name: ["Null characters are not allowed."] for name in bad}
-            )
-
-
-class PublicView(NoNullCharacters, APIView):
+class PublicView(APIView):
     """Anyone may call it; no session or token is read, so a logged-in browser
     needs no CSRF token and gets no more than anyone else."""
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from booking.api import serializers as s
 from booking.api.base import Pagination, PublicView
-from booking.api.filters import ServiceFilter
+from booking.api.filters import SearchFilter, ServiceFilter
 from booking.core.models import Consultant, Service
 from booking.scheduling import hours
 from booking.scheduling.slots import free_slots
@@ -30,7 +30,7 @@ class ConsultantList(PublicView, generics.ListAPIView):
 
     serializer_class = s.ConsultantSerializer
     pagination_class = Pagination
-    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    filter_backends = [SearchFilter, filters.OrderingFilter]
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
     ordering = ["name"]
@@ -59,7 +59,7 @@ class ServiceList(PublicView, generics.ListAPIView):
     pagination_class = Pagination
     filter_backends = [
         DjangoFilterBackend,
-        filters.SearchFilter,
+        SearchFilter,
         filters.OrderingFilter,
     ]
     filterset_class = ServiceFilter

@@ -131,8 +131,6 @@ class ManageView(Personal, PublicView):
 
     def managed(self, request) -> tuple[Booking, str]:
         token = request.headers.get(MANAGE_HEADER, "").strip()
-        if "\x00" in token:
-            token = ""  # never a token; PostgreSQL could not even look it up
         found = tokens.check_token(token, purpose=BookingToken.Purpose.MANAGE)
         booking = Booking.objects.select_related("consultant", "service").get(
             pk=found.booking_id

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from booking.admin.actions import ACTIONS
+from booking.core import dates
 from booking.core.models import Booking, Consultant, Service
 from booking.core.states import BookingStatus
 from booking.payments.models import Refund
@@ -18,14 +19,13 @@ TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
 
 class BoundedDateTimeField(serializers.DateTimeField):
-    """A moment between 2000 and 2100: anything else is a typing mistake, and
-    arithmetic near the calendar's ends would overflow."""
+    """A moment in the years Haven accepts (`booking.core.dates`)."""
 
-    default_error_messages = {"out_of_range": "Give a date between 2000 and 2100."}
+    default_error_messages = {"out_of_range": dates.OUT_OF_RANGE}
 
     def to_internal_value(self, value):
         moment = super().to_internal_value(value)
-        if not 2000 <= moment.year <= 2100:
+        if not dates.in_range(moment):
             self.fail("out_of_range")
         return moment
 
@@ -35,7 +35,7 @@ class BoundedDateField(serializers.DateField):
 
     def to_internal_value(self, value):
         day = super().to_internal_value(value)
-        if not 2000 <= day.year <= 2100:
+        if not dates.in_range(day):
             self.fail("out_of_range")
         return day
 

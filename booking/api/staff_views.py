@@ -4,16 +4,16 @@ they may run on them."""
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, generics, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from booking.admin.actions import ACTIONS, available_actions
 from booking.admin.permissions import can_see_intake_notes, visible_bookings
 from booking.api import serializers as s
-from booking.api.base import NoNullCharacters, Personal, StaffPagination
+from booking.api.base import Personal, StaffPagination
 from booking.api.client_views import offered
-from booking.api.filters import BookingFilter
+from booking.api.filters import BookingFilter, SearchFilter
+from booking.api.parsers import JSONParser
 from booking.api.permissions import CreatesBookingsOnPost, SeesBookings
 from booking.core.errors import InvalidTransition, NotPermitted
 from booking.core.models import Booking
@@ -21,7 +21,7 @@ from booking.lifecycle import services
 from booking.privacy.audit import record_access
 
 
-class StaffView(Personal, NoNullCharacters):
+class StaffView(Personal):
     """Staff authenticate with a Wagtail API token (or an admin session) and see
     and do exactly what the Wagtail admin lets them."""
 
@@ -59,7 +59,7 @@ class StaffBookingList(StaffView, generics.ListAPIView):
     pagination_class = StaffPagination
     filter_backends = [
         DjangoFilterBackend,
-        filters.SearchFilter,
+        SearchFilter,
         filters.OrderingFilter,
     ]
     filterset_class = BookingFilter

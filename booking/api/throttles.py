@@ -42,14 +42,21 @@ class ScopedThrottle(LiveRates, throttling.SimpleRateThrottle):
 
 class EmailThrottle(ScopedThrottle):
     """Per email address in the request body as well, so that one address cannot
-    be flooded from many networks. The address is hashed before it is a key."""
+    be flooded from many networks. The address is hashed before it is a key.
+
+    The body is DRF's `request.data`: parsed once, by the API's parser (which
+    refuses what it cannot parse with a 400), and kept for the view. The address
+    is not validated yet, so it is hashed as whatever text it is, even a lone
+    surrogate that UTF-8 cannot encode (the edge, `config.input_guard`, refuses
+    such bodies before any view; this key must not depend on it)."""
 
     def get_cache_key(self, request, view):
         data = request.data if isinstance(request.data, dict) else {}
         email = data.get("email") or data.get("client_email")
         if not isinstance(email, str) or not email.strip():
             return None
-        digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+        text = email.strip().lower().encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(text).hexdigest()[:32]
         return self.cache_format % {"scope": f"{self.scope}-email", "ident": digest}
 
 

@@ -2,13 +2,9 @@
 and browsable docs, served from local files)."""
 
 from django.urls import include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
 
 from booking.api import catalogue_views, client_views, staff_views
+from booking.api.schema_views import RedocView, SchemaView, SwaggerView
 
 v1 = [
     path("consultants/", catalogue_views.ConsultantList.as_view(), name="consultants"),
@@ -56,9 +52,7 @@ app_name = "api"
 
 urlpatterns = [
     path("v1/", include(v1)),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path(
-        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"
-    ),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

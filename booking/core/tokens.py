@@ -3,6 +3,7 @@ single-use. The database keeps only a SHA-256 of each secret."""
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,20 @@ DEFAULT_LIFETIMES = {
     Purpose.MANAGE: timedelta(days=7),
     Purpose.CANCEL: timedelta(days=7),
 }
+
+
+# Both parts of a token are URL-safe base64 (`secrets.token_urlsafe`); a key fits
+# its column.
+RAW_TOKEN = re.compile(r"([A-Za-z0-9_-]{1,24})\.([A-Za-z0-9_-]{1,128})")
+
+
+def split_token(raw) -> tuple[str, str] | None:
+    """The key and secret of a link's raw token (`key.secret`), or None when `raw`
+    cannot be a token at all. Anything else, NUL or any character outside the
+    alphabet, is refused here, before the database (which could not even
+    compare a NUL) or an encoder sees it."""
+    match = RAW_TOKEN.fullmatch(raw) if isinstance(raw, str) else None
+    return (match[1], match[2]) if match else None
 
 
 def lifetime(purpose: str) -> timedelta:
@@ -48,11 +63,12 @@ def issue_token(*, booking: Booking, purpose: str) -> str:
 def check_token(raw: str, *, purpose: str, lock: bool = False) -> BookingToken:
     """The token for `raw` if it is genuine, of this purpose, unexpired and unused;
     otherwise a TokenError saying which of those failed."""
-    key, _, secret = (raw or "").partition(".")
+    parts = split_token(raw)
     tokens = BookingToken.objects.select_related("booking")
     if lock:
         tokens = tokens.select_for_update()
-    token = tokens.filter(key=key).first() if key and secret else None
+    key, secret = parts or ("", "")
+    token = tokens.filter(key=key).first() if parts else None
     if token is None or not hmac.compare_digest(token.secret_hash, _digest(secret)):
         raise TokenError(
             "This link is not valid. Check that you copied the whole link from the "

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from booking.core import dates
 from booking.core.errors import (
     ActiveBookingExists,
     InvalidBookingData,
@@ -60,14 +61,15 @@ def validate_fields(booking: Booking) -> None:
 
 
 def aware_utc(moment: datetime) -> datetime:
+    """A booking time in UTC. Its readers refuse dates out of range already
+    (`booking.core.dates`); this is the services' own check, for any writer."""
     if timezone.is_naive(moment):
         raise InvalidBookingData(
             "A booking time must carry its time zone; naive times are ambiguous."
         )
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError as exc:
-        raise InvalidBookingData("That date is out of range.") from exc
+    if not dates.in_range(moment):
+        raise InvalidBookingData(dates.OUT_OF_RANGE)
+    return moment.astimezone(UTC)
 
 
 def insert(booking: Booking) -> None:

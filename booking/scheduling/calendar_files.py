@@ -24,6 +24,7 @@ from icalendar.enums import STATUS
 
 from booking.core.models import Booking, Consultant, Service
 from booking.core.states import BookingStatus
+from booking.core.tokens import split_token
 from booking.scheduling.models import CalendarFeed, MeetingLink
 
 PRODID = "-//Haven//Bookings//EN"
@@ -128,12 +129,11 @@ def feed_url(token: str) -> str:
 
 
 def consultant_for_feed(token: str) -> Consultant | None:
-    key, _, secret = (token or "").partition(".")
-    feed = (
-        CalendarFeed.objects.select_related("consultant").filter(key=key).first()
-        if key and secret
-        else None
-    )
+    parts = split_token(token)
+    if parts is None:
+        return None
+    key, secret = parts
+    feed = CalendarFeed.objects.select_related("consultant").filter(key=key).first()
     if feed is None or not hmac.compare_digest(feed.secret_hash, _digest(secret)):
         return None
     return feed.consultant

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from import_export import fields, widgets
 
+from booking.core import dates
 from booking.core.models import Consultant, Service
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -25,6 +26,14 @@ def spreadsheet_safe(value):
     Anything that is not text is returned unchanged."""
     if isinstance(value, str) and value[:1] in FORMULA_STARTS:
         return "'" + value
+    return value
+
+
+def in_range(value):
+    """`value` if it is empty or a date Haven accepts (`booking.core.dates`);
+    otherwise the row's error."""
+    if value is not None and not dates.in_range(value):
+        raise ValueError(dates.OUT_OF_RANGE)
     return value
 
 
@@ -72,13 +81,14 @@ class DayWidget(widgets.DateWidget):
 
     def clean(self, value, row=None, **kwargs):
         if isinstance(value, datetime):
-            return value.date()
+            return in_range(value.date())
         try:
-            return super().clean(value, row, **kwargs)
+            day = super().clean(value, row, **kwargs)
         except ValueError:
             raise ValueError(
                 f"“{value}” is not a date; write it as 2026-03-31."
             ) from None
+        return in_range(day)
 
 
 class ClockWidget(widgets.TimeWidget):
@@ -194,10 +204,11 @@ class WallClockInputWidget(WallClockWidget):
         if value in (None, ""):
             return None
         if isinstance(value, datetime):
-            return value.replace(tzinfo=None)
+            return in_range(value.replace(tzinfo=None))
         for format_ in self.formats:
             try:
-                return datetime.strptime(str(value).strip(), format_)
+                moment = datetime.strptime(str(value).strip(), format_)
             except ValueError:
                 continue
+            return in_range(moment)
         raise ValueError(f"“{value}” is not a date and time; write 2026-03-31 09:30.")

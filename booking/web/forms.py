@@ -5,6 +5,7 @@ import zoneinfo
 
 from django import forms
 
+from booking.core import dates
 from booking.core.models import Booking
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
@@ -35,6 +36,18 @@ class HoneypotMixin(forms.Form):
         return ""
 
 
+class TickedBox(forms.CheckboxInput):
+    """A ticked checkbox without a value attribute (as this one renders) sends
+    "on"; an unticked one sends nothing. Only "on" is ticked: Django's
+    CheckboxInput reads any text but "false" as ticked, so consent=0, consent=off
+    or consent=no counted as consent."""
+
+    TICKED = "on"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name) == self.TICKED
+
+
 class DetailsForm(HoneypotMixin):
     client_name = forms.CharField(label="Your name", max_length=200)
     client_email = forms.EmailField(
@@ -50,12 +63,15 @@ class DetailsForm(HoneypotMixin):
         widget=forms.Textarea(attrs={"rows": 4}),
     )
     consent = forms.BooleanField(
+        widget=TickedBox,
         label="I have read the privacy policy and agree that the practice keeps these "
         "details to arrange my session.",
         error_messages={"required": "Please accept the privacy policy to book."},
     )
     tz = forms.CharField(widget=forms.HiddenInput, validators=[validate_zone])
-    start = forms.DateTimeField(widget=forms.HiddenInput)
+    start = forms.DateTimeField(
+        widget=forms.HiddenInput, validators=[dates.validate_in_range]
+    )
 
 
 class LookupForm(HoneypotMixin):
@@ -69,6 +85,12 @@ class ReferenceForm(forms.Form):
 
     def clean_reference(self):
         return self.cleaned_data["reference"].strip().upper()
+
+
+class RescheduleForm(forms.Form):
+    """The new start the client chose on the reschedule page."""
+
+    start = forms.DateTimeField(validators=[dates.validate_in_range])
 
 
 class ReasonForm(forms.Form):

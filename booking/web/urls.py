@@ -1,8 +1,40 @@
 """Public booking URLs (pages, feeds, webhooks), included before Wagtail's pages."""
 
-from django.urls import include, path
+from functools import wraps
+
+from anymail import urls as anymail_urls
+from anymail.exceptions import AnymailConfigurationError
+from django.http import Http404
+from django.urls import URLPattern, include, path
 
 from booking.web import calendar, payments, views
+
+
+def set_up_only(view):
+    """django-anymail routes every provider's webhooks. Those of a provider Haven
+    is not set up for (Mailgun without its signing key, …) raise
+    AnymailConfigurationError on every request, which was a 500: they are not
+    found here instead."""
+
+    @wraps(view)  # keeps anymail's csrf_exempt
+    def webhook(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AnymailConfigurationError:
+            raise Http404("This email provider's webhook is not set up.") from None
+
+    return webhook
+
+
+anymail_webhooks = [
+    URLPattern(
+        pattern.pattern,
+        set_up_only(pattern.callback),
+        pattern.default_args,
+        pattern.name,
+    )
+    for pattern in anymail_urls.urlpatterns
+]
 
 app_name = "booking"
 
@@ -42,5 +74,5 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar.feed_view, name="calendar_feed"),
     # The ESPs' delivery webhooks, e.g. /anymail/postmark/tracking/; they refuse
     # requests without ANYMAIL_WEBHOOK_SECRET's basic auth.
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include((anymail_webhooks, anymail_urls.app_name))),
 ]

@@ -33,6 +33,7 @@ from booking.web.forms import (
     LookupForm,
     ReasonForm,
     ReferenceForm,
+    RescheduleForm,
     ReviewForm,
     TimeZoneForm,
 )
@@ -243,6 +244,10 @@ def manage_link_view(view):
 @never_cache
 @manage_link_view
 def manage(request, token, booking):
+    return _manage_page(request, token, booking)
+
+
+def _manage_page(request, token, booking, *, reason_form=None, status=200):
     options = selectors.client_options(booking)
     return TemplateResponse(
         request,
@@ -259,9 +264,10 @@ def manage(request, token, booking):
                 if options.can_cancel and booking.amount_paid
                 else None
             ),
-            "reason_form": ReasonForm(),
+            "reason_form": reason_form or ReasonForm(),
             "review_form": ReviewForm() if options.can_review else None,
         },
+        status=status,
     )
 
 
@@ -269,8 +275,11 @@ def manage(request, token, booking):
 @require_POST
 @manage_link_view
 def manage_cancel(request, token, booking):
+    """A reason the form refuses (too long) cancels nothing: the page shows why."""
     form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    if not form.is_valid():
+        return _manage_page(request, token, booking, reason_form=form, status=400)
+    reason = form.cleaned_data["reason"].strip()
     try:
         services.cancel(booking=booking, reason=reason or "Cancelled by the client.")
     except BookingError as error:
@@ -302,17 +311,20 @@ def manage_review(request, token, booking):
 @manage_link_view
 def manage_reschedule(request, token, booking):
     zone = ZoneInfo(booking.client_time_zone)
+    status = 200
     if request.method == "POST":
-        try:
-            start = datetime.fromisoformat(request.POST.get("start", ""))
-            services.reschedule(booking=booking, start=start)
-        except (ValueError, OverflowError):
+        form = RescheduleForm(request.POST)
+        if not form.is_valid():
+            status = 400
             messages.error(request, "Please choose one of the times shown.")
-        except BookingError as error:
-            messages.error(request, error.message)
         else:
-            messages.success(request, "Your booking has moved to the new time.")
-            return redirect("booking:manage", token=token)
+            try:
+                services.reschedule(booking=booking, start=form.cleaned_data["start"])
+            except BookingError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Your booking has moved to the new time.")
+                return redirect("booking:manage", token=token)
     first_day = _first_day(request, zone)
     return TemplateResponse(
         request,
@@ -330,6 +342,7 @@ def manage_reschedule(request, token, booking):
             if first_day > timezone.localdate(timezone=zone)
             else None,
         },
+        status=status,
     )
 
 

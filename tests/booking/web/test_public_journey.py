@@ -99,6 +99,31 @@ def test_details_create_a_draft_and_say_check_your_inbox(client, service):
     assert "Check your inbox" in sent.text and booking.reference in sent.text
 
 
+@pytest.mark.parametrize(
+    "value", ["0", "off", "false", "False", "no", "", "1", "true", "yes", "ON", " on"]
+)
+def test_consent_is_the_ticked_box_and_nothing_else(client, service, value):
+    """Django's checkbox reads any text but "false" as ticked: consent=0 and
+    consent=off booked."""
+    response = client.post(
+        details_url(service), details(tomorrow_at(10), consent=value)
+    )
+
+    assert response.status_code == 400
+    assert "Please accept the privacy policy" in response.text
+    assert not Booking.objects.exists()
+
+
+def test_the_consent_box_sends_what_the_form_accepts(client, service):
+    page = client.get(details_url(service) + f"?start={tomorrow_at(10).isoformat()}")
+    box = re.search(r"<input[^>]*name=\"consent\"[^>]*>", page.text).group(0)
+
+    # Without a value attribute a ticked box sends "on".
+    assert 'type="checkbox"' in box and "value=" not in box
+    ticked = client.post(details_url(service), details(tomorrow_at(10), consent="on"))
+    assert ticked.status_code == 302
+
+
 def test_taken_slot_keeps_what_was_typed_and_offers_nearby_times(client, service):
     _, token = make_draft(service=service, start=tomorrow_at(10))
     services.verify_email(token=token)
@@ -280,6 +305,22 @@ def test_client_cancels_through_the_manage_link(client, service):
     assert "is cancelled" in client.get(response.url).text
 
 
+def test_a_refused_cancellation_reason_cancels_nothing(client, service):
+    """A reason over the limit used to cancel anyway, with the default reason."""
+    booking, token = make_draft(service=service, start=tomorrow_at(10))
+    services.verify_email(token=token)
+    manage = tokens.issue_token(booking=booking, purpose=Purpose.MANAGE)
+    before = Booking.objects.get(pk=booking.pk).status
+
+    response = client.post(f"/book/manage/{manage}/cancel/", {"reason": "x" * 2001})
+
+    assert response.status_code == 400
+    assert "at most 2000 characters" in response.text
+    row = Booking.objects.get(pk=booking.pk)
+    assert row.status == before != S.CANCELLED
+    assert not row.cancel_reason
+
+
 def test_client_reschedules_through_the_manage_link(client, service):
     booking, token = make_draft(service=service, start=tomorrow_at(10))
     services.verify_email(token=token)
@@ -346,8 +387,8 @@ def test_details_without_a_time_zone_is_a_clear_error_not_a_crash(client, servic
     assert not Booking.objects.exists()
 
 
-def test_dates_out_of_range_are_refused_not_crashed_on(client, service):
-    far = "0001-01-01T00:00+14:00"
+@pytest.mark.parametrize("far", ["0001-01-01T00:00+14:00", "9999-12-31T23:59:59Z"])
+def test_dates_out_of_range_are_refused_not_crashed_on(client, service, far):
     booking, token = make_draft(service=service, start=tomorrow_at(10))
     services.verify_email(token=token)
     manage = tokens.issue_token(booking=booking, purpose=Purpose.MANAGE)
@@ -360,5 +401,7 @@ def test_dates_out_of_range_are_refused_not_crashed_on(client, service):
 
     assert shown.status_code == 200
     assert posted.status_code == 400
-    assert moved.status_code == 200
+    assert moved.status_code == 400
+    assert "Please choose one of the times shown" in moved.text
     assert Booking.objects.get(pk=booking.pk).start == tomorrow_at(10)
+    assert Booking.objects.count() == 1
