@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -125,3 +126,31 @@ class Slots(PublicView):
                 }
             ).data
         return Response(body)
+
+
+class Index(PublicView):
+    """GET /api/v1/: what the API offers, for a client finding its way."""
+
+    @extend_schema(
+        responses={200: dict},
+        summary="The API's resources",
+        description="The API's resources and where its documentation is.",
+    )
+    def get(self, request):
+        return Response(
+            {
+                "name": "Haven booking API",
+                "version": "v1",
+                "docs": reverse("api:docs"),
+                "schema": reverse("api:schema"),
+                "resources": {
+                    "consultants": reverse("api:consultants"),
+                    "services": reverse("api:services"),
+                    "slots": "/api/v1/consultants/{id}/slots/",
+                    "bookings": reverse("api:create"),
+                    "find my booking": reverse("api:find"),
+                    "manage (X-Manage-Token)": reverse("api:manage"),
+                    "staff bookings (token)": reverse("api:staff_bookings"),
+                },
+            }
+        )

@@ -7,6 +7,7 @@ from booking.api import catalogue_views, client_views, staff_views
 from booking.api.schema_views import RedocView, SchemaView, SwaggerView
 
 v1 = [
+    path("", catalogue_views.Index.as_view(), name="index"),
     path("consultants/", catalogue_views.ConsultantList.as_view(), name="consultants"),
     path(
         "consultants/<int:pk>/",
