@@ -6,6 +6,7 @@ when no API view answered: a path that matches no endpoint, a request Django
 itself could not read. Elsewhere they are pages; the 400 and 500 pages stand
 alone (no navigation, no database), so that they work whatever went wrong."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
@@ -23,19 +24,28 @@ def api_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status)
 
 
-def refusal(request, message: str, *, code: str = "bad_request") -> HttpResponse:
+def refusal(
+    request, message: str, *, code: str = "bad_request", status: int = 400
+) -> HttpResponse:
     """A 400 for a request that could not be accepted as sent, saying why. The
     message is Haven's own: nothing the client sent is repeated."""
     if is_api(request):
-        return api_error(400, code, message)
+        return api_error(status, code, message)
     return HttpResponse(
         render_to_string("400.html", {"message": message}),
-        status=400,
+        status=status,
         content_type="text/html; charset=utf-8",
     )
 
 
 def bad_request(request, exception):
+    if isinstance(exception, RequestDataTooBig):
+        return refusal(
+            request,
+            "The request is too large.",
+            code="request_too_large",
+            status=413,
+        )
     return refusal(
         request,
         "The request could not be read: it may be too large or malformed.",

@@ -38,3 +38,14 @@ def test_an_unknown_api_address_answers_the_apis_json_error():
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_a_body_too_large_is_a_413_in_the_apis_json_body():
+    big = '{"client_name": "' + "x" * 3_000_000 + '"}'
+
+    response = APIClient().post(
+        "/api/v1/bookings/", big, content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
