@@ -33,7 +33,7 @@ surrogate (as the JSON escape, or as the UTF-8 bytes a raw client could send),
 right-to-left and combining characters, markup, huge, negative and fractional
 numbers, dates in years 1 and 9999, unknown and 5,000-character time zones, and
 where a token goes, malformed, expired and foreign tokens; in JSON bodies also
-wrong types and nesting; whole bodies of 100,000 `[`.
+wrong types and nesting; whole bodies of 100,000 `[`; cookies that spell NUL.
 
 Bounded so that it runs in about a minute on SQLite: one data set for both
 tests, each payload once per field and never combinations, and each request in
@@ -125,6 +125,8 @@ WRONG_BODIES = {
     "escaped NUL": ('{"x": "\\u0000"}', "application/json"),
     "a form": ("x=" + quote(MARKUP), "application/x-www-form-urlencoded"),
 }
+# A quoted cookie may spell NUL as \000; the session cookie is looked up.
+BAD_COOKIES = {"HTTP_COOKIE": 'sessionid="abcdefgh\\000ijkl"; csrftoken="\\001"'}
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 FORM = "application/x-www-form-urlencoded"
 
@@ -654,6 +656,7 @@ def test_no_public_url_fails_on_bad_input(sweep, monkeypatch):
                 )
             for method in ("PUT", "PATCH", "DELETE"):
                 sweep.send(method, url, body="{}", what=method)
+            sweep.send("GET", url, headers=BAD_COOKIES, what="cookies with NUL")
 
     # Query names are optional: each is sent alone. Form fields go as the page
     # sends them, one of them changed.
@@ -756,8 +759,11 @@ def schema_value(node: dict, data: DataSet):
     return formats.get(node.get("format"), "x")
 
 
-def send_operation(sweep, operation, values, *, body=None, auth=True, what=""):
-    path, query, headers, fields = operation.path, {}, {}, {}
+def send_operation(
+    sweep, operation, values, *, body=None, auth=True, headers=None, what=""
+):
+    path, query, fields = operation.path, {}, {}
+    headers = dict(headers or {})
     where = {parameter.name: parameter.where for parameter in operation.parameters}
     for name, value in values.items():
         if where.get(name) == "path":
@@ -818,6 +824,14 @@ def test_no_api_operation_fails_on_bad_input(sweep, client):
                 send_operation(sweep, operation, valid, body=body, what=body_name)
         if operation.staff:
             send_operation(sweep, operation, valid, auth=False, what="no credentials")
+            send_operation(
+                sweep,
+                operation,
+                valid,
+                auth=False,
+                headers=BAD_COOKIES,
+                what="cookies with NUL",
+            )
         allowed = {o.method for o in found if o.path == operation.path}
         for method in sorted(set(METHODS) - allowed):
             wrong = Operation(method, operation.path, operation.parameters, False)
