@@ -3,8 +3,9 @@
 NUL cannot be stored or even compared by PostgreSQL (every query that carried
 one failed with DataError, a 500), and no person types a control character into
 an address, a search box or a form. So a request is answered 400 when its path,
-its query string, the names and values of its form body (and the names of
-uploaded files), or the strings of its JSON body contain one:
+its query string, its cookies (a quoted cookie may spell NUL as `\\000`, and the
+session cookie is looked up), the names and values of its form body (and the
+names of uploaded files), or the strings of its JSON body contain one:
 
 - C0 controls (U+0000–U+001F), DEL (U+007F) and C1 controls (U+0080–U+009F);
   in bodies tab, line feed and carriage return are allowed (text areas send
@@ -105,6 +106,11 @@ def problem(request) -> str | None:
         for name, values in request.GET.lists()
     ):
         return "query string"
+    if any(
+        has_control(name) or has_control(value)
+        for name, value in request.COOKIES.items()
+    ):
+        return "cookie"
     content_type = request.content_type or ""
     if request.method == "POST" and content_type in FORM_TYPES:
         keep_body_readable(request)

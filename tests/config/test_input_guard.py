@@ -75,6 +75,15 @@ def test_under_api_the_refusal_is_the_api_s_error_body(client, site, url):
     assert refused_as_api_error(client.get(url))
 
 
+@pytest.mark.parametrize("url", ["/book/sent/", "/book/find/"])
+def test_a_cookie_that_spells_nul_is_refused(client, url):
+    """A quoted cookie value may escape NUL as \\000; the session cookie's value
+    is looked up in the database (a DataError on PostgreSQL)."""
+    response = client.get(url, HTTP_COOKIE='sessionid="abcdefgh\\000ijkl"')
+
+    assert refused_as_page(response)
+
+
 def test_a_form_body_with_nul_is_refused_and_changes_nothing(client):
     consultant = ConsultantFactory()
     service = ServiceFactory(consultants=[consultant])
