@@ -8,6 +8,7 @@ from booking.core.models import (  # noqa: F401
     BookingToken,
     Consultant,
     Service,
+    ServiceCategory,
     validate_time_zone,
 )
 from booking.notifications.models import OutboxEmail  # noqa: F401

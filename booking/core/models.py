@@ -34,7 +34,17 @@ def validate_time_zone(value: str) -> None:
 
 class Consultant(models.Model):
     """The bookable person. Their public profile is a page in `cms`; this is the
-    part the booking rules need."""
+    part the booking rules need.
+
+    `status` is the consultant's standing with the practice; only a verified
+    consultant takes bookings, and `is_active` follows it (set on save) so every
+    query that asks "bookable?" stays one indexed filter."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", "Applied"
+        VERIFIED = "verified", "Verified"
+        SUSPENDED = "suspended", "Suspended"
+        LEFT = "left", "Left the practice"
 
     name = models.CharField(max_length=120)
     email = models.EmailField()
@@ -49,7 +59,31 @@ class Consultant(models.Model):
     time_zone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_time_zone]
     )
-    is_active = models.BooleanField(default=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.VERIFIED
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_active = models.BooleanField(
+        default=True, editable=False, help_text="Verified: takes bookings."
+    )
+    featured = models.BooleanField(
+        default=False,
+        help_text="Shown among the featured consultants on the home page.",
+    )
+    payout_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        help_text="The currency this consultant is paid out in; empty: each "
+        "booking's own currency.",
+    )
     meeting_url = models.URLField(
         blank=True, help_text="A personal video-call room used for online sessions."
     )
@@ -86,9 +120,33 @@ class Consultant(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.is_active = self.status == self.Status.VERIFIED
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "is_active"}
+        super().save(*args, **kwargs)
+
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class ServiceCategory(models.Model):
+    """A group of services a client can filter by ("Individual therapy",
+    "Couples", "Workshops")."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name_plural = "service categories"
+
+    def __str__(self):
+        return self.name
 
 
 class Service(models.Model):
@@ -102,6 +160,13 @@ class Service(models.Model):
     title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True)
+    category = models.ForeignKey(
+        ServiceCategory,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services",
+    )
     consultants = models.ManyToManyField(
         Consultant, related_name="services", blank=True
     )

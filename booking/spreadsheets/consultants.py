@@ -90,6 +90,13 @@ class ConsultantResource(ImportMixin, SafeExportMixin, resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
             errors = exc.message_dict
+        if instance.is_active != before["is_active"]:
+            # "Active" is the consultant's status seen as yes / no (saving sets
+            # `is_active` from the status).
+            status = Consultant.Status
+            instance.status = (
+                status.VERIFIED if instance.is_active else status.SUSPENDED
+            )
         if not self.actor_edits_consultants():
             if str(instance.email or "").lower() == before["email"].lower():
                 instance.email = before["email"]  # the same address: it matched

@@ -55,7 +55,7 @@ def approved(service, **client):
 
 def test_consultants_lists_active_ones_with_their_services(api, offer):
     consultant, service = offer
-    ConsultantFactory(name="Retired", is_active=False)
+    ConsultantFactory(name="Retired", status="left")
 
     body = api.get("/api/v1/consultants/").json()
 
@@ -97,7 +97,7 @@ def test_a_page_past_the_end_is_not_found(api, offer):
 
 
 def test_unknown_or_inactive_consultant_is_not_found(api, db):
-    gone = ConsultantFactory(is_active=False, open_hours=False)
+    gone = ConsultantFactory(status="suspended", open_hours=False)
 
     for pk in (gone.pk, 999_999):
         response = api.get(f"/api/v1/consultants/{pk}/")
