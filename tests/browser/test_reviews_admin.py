@@ -61,7 +61,10 @@ def test_a_booking_admin_reads_and_publishes_a_review(
     page.goto(f"{live_server.url}/admin/")
     page.get_by_label("Username").fill("frontdesk")
     page.get_by_label("Password").fill("correct horse")
+    shoot(page, "sign-in-with-the-practice-name")
     page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Haven").wait_for()
+    shoot(page, "dashboard")
     page.goto(f"{live_server.url}/admin/snippets/booking/review/")
 
     row = page.get_by_role("row").filter(has_text="Ada L.")
