@@ -79,6 +79,17 @@ class SlotForm(forms.Form):
         if not user.has_perm(OVERRIDE):
             del self.fields["override_time"], self.fields["override_reason"]
 
+    @property
+    def slot_consultant(self):
+        """The consultant whose times are offered (templates cannot say
+        `form.consultant`: on the phone-booking form that is the field)."""
+        return self.consultant
+
+    @property
+    def ready_for_times(self) -> bool:
+        """Consultant and service are chosen, so free times can be offered."""
+        return bool(self.consultant and self.service)
+
     def setup_slots(self) -> None:
         """Offer the free slots of the chosen consultant, service and day."""
         consultant, service, day = self.consultant, self.service, self.peek("day")
@@ -213,8 +224,16 @@ class PhoneBookingForm(SlotForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["consultant"].queryset = Consultant.objects.filter(is_active=True)
-        self.fields["service"].queryset = Service.objects.filter(is_active=True)
         self.consultant = self.peek("consultant")
+        # Consultant first: only the services they offer are listed, and only
+        # once they are chosen (issue 19).
+        offered = Service.objects.filter(is_active=True)
+        if self.consultant is not None:
+            offered = offered.filter(consultants=self.consultant)
+            self.fields["service"].error_messages["invalid_choice"] = (
+                f"{self.consultant} does not offer that service; choose one of theirs."
+            )
+        self.fields["service"].queryset = offered
         self.service = self.peek("service")
         self.setup_slots()
 

@@ -26,6 +26,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.permissions import policy_registry
 
+from booking.admin.buttons import post_button
 from booking.core.models import Booking
 from booking.notifications import outbox
 from booking.notifications.models import OutboxEmail
@@ -35,16 +36,6 @@ Status = OutboxEmail.Status
 
 # "Retry all" takes at most this many at a time.
 RETRY_BATCH = 200
-
-
-def post_button(label: str, url: str, **kwargs) -> Button:
-    """A button that POSTs to `url` through Wagtail's w-action controller."""
-    attrs = {
-        "data-controller": "w-action",
-        "data-action": "w-action#post",
-        "data-w-action-url-value": url,
-    }
-    return Button(label, icon_name="rotate", attrs=attrs, **kwargs)
 
 
 def _back(request, fallback: str):

@@ -26,6 +26,13 @@ class Review(models.Model):
     is_published = models.BooleanField(
         default=False, help_text="Shown on the consultant's page once published."
     )
+    reply = models.TextField(
+        max_length=2000,
+        blank=True,
+        help_text="The practice's public reply, shown under the review once it is "
+        "published.",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -42,3 +49,20 @@ class Review(models.Model):
         # No booking reference: titles show wherever Wagtail lists objects (its
         # bulk actions' confirmation pages, to anyone in the admin).
         return f"{self.rating}★ for {self.consultant}"
+
+    @property
+    def stars(self) -> str:
+        """The rating drawn as five stars, e.g. ★★★★☆."""
+        return "★" * self.rating + "☆" * (5 - self.rating)
+
+    @property
+    def rating_label(self) -> str:
+        return f"{self.stars} {self.rating} of 5"
+
+    rating_label.fget.short_description = "Rating"
+
+    @property
+    def state_label(self) -> str:
+        if self.is_published:
+            return "Published"
+        return "Hidden" if self.moderated_at else "Awaiting moderation"

@@ -2,10 +2,13 @@
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from wagtail.log_actions import log
 
 from booking.core.errors import (
     InvalidBookingData,
     InvalidTransition,
+    NotPermitted,
 )
 from booking.core.models import (
     Booking,
@@ -52,3 +55,23 @@ def _signature(name: str) -> str:
     """“Ada Lovelace” signs as “Ada L.”: enough to be human, not to identify."""
     first, _, rest = name.strip().partition(" ")
     return f"{first} {rest.strip()[0]}." if rest.strip() else first
+
+
+MODERATE = "booking.change_review"
+
+
+@transaction.atomic
+def moderate_review(*, review: Review, publish: bool, actor) -> Review:
+    """Show the review on the consultant's page, or hide it: a booking admin's
+    decision, in the review's History with who made it."""
+    if not actor.has_perm(MODERATE):
+        raise NotPermitted("Only booking admins publish or hide reviews.")
+    review = Review.objects.select_for_update().get(pk=review.pk)
+    if review.is_published == publish and review.moderated_at:
+        return review
+    review.is_published = publish
+    review.moderated_at = timezone.now()
+    review.save(update_fields=["is_published", "moderated_at"])
+    action = "booking.review.publish" if publish else "booking.review.hide"
+    log(instance=review, action=action, user=actor)
+    return review

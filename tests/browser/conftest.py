@@ -86,3 +86,22 @@ def shoot(request):
         page.screenshot(path=folder / f"{next(count):02d}-{step}.png", full_page=True)
 
     return take
+
+
+def axe_violations(page, *, impacts=("critical", "serious", "moderate", "minor")):
+    """axe-core's violations on the page as it is now, of the given impacts, as
+    readable lines (rule, impact, where). axe-core is served from the installed
+    axe-playwright-python package, never from a CDN."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page).response
+    return [
+        f"{violation['id']} ({violation['impact']}): "
+        + "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
+        for violation in results["violations"]
+        if violation["impact"] in impacts
+    ]
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}

@@ -600,9 +600,44 @@ def test_a_phone_booking_explains_what_is_missing(client, booking_admin, maya):
 
     html = response.content.decode()
     assert response.status_code == 400
-    assert "Maya Stone does not offer “Yoga”" in html
-    assert "This field is required" in html  # the client's name and email
+    assert "Maya Stone does not offer that service; choose one of theirs." in html
+    assert "Yoga" not in html  # only Maya's services are offered
     assert not Booking.objects.exists()
+
+
+def test_a_phone_booking_asks_consultant_first_then_service_then_time(
+    client, booking_admin, maya, counselling
+):
+    ServiceFactory(title="Yoga", consultants=[])
+    add = reverse("bookings:add")
+    day = (timezone.now() + timedelta(days=9)).astimezone(maya.zone).date()
+
+    empty = client.get(add).content.decode()
+    with_consultant = client.post(add, {"consultant": maya.pk, "show": "1"})
+    with_service = client.post(
+        add,
+        {
+            "consultant": maya.pk,
+            "service": counselling.pk,
+            "day": day.isoformat(),
+            "show": "1",
+        },
+    )
+
+    assert 'name="consultant"' in empty
+    assert 'name="service"' not in empty and 'name="day"' not in empty
+    assert "No free times" not in empty and "Times are" not in empty
+    assert "Create booking" not in empty
+    assert "Continue with this consultant" in empty
+    second = with_consultant.content.decode()
+    assert 'name="service"' in second and "Counselling" in second
+    assert "Yoga" not in second
+    assert 'name="day"' not in second and "Create booking" not in second
+    third = with_service.content.decode()
+    start = local(maya, day, "10:00")
+    assert f'value="{start.isoformat()}"' in third
+    assert "Times are Maya Stone’s (Europe/Berlin)." in third
+    assert 'name="client_name"' in third and "Create booking" in third
 
 
 def test_a_phone_booking_outside_availability_needs_a_reason(

@@ -210,6 +210,7 @@ def test_the_calendar_costs_the_same_queries_however_full(
         return len(captured)
 
     month = {"view": "month", "date": "2030-01-07"}
+    queries(**month)  # the first request fills Wagtail's cache of site root paths
     empty = queries(**month)
     starts = [
         datetime(2030, 1, day, hour, tzinfo=UTC)

@@ -146,3 +146,128 @@ def test_booking_admins_moderate_reviews_and_staff_do_not(client):
 
     assert allowed.status_code == 200
     assert refused.status_code in (302, 403)
+
+
+# --- moderation in the admin (issue 19) ---------------------------------------------
+
+
+@pytest.fixture
+def booking_admin():
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="moderator")
+    user.groups.add(Group.objects.get(name="Booking admins"))
+    return user
+
+
+def test_the_list_shows_what_the_client_wrote_not_raw_values(
+    client, admin, booking_admin
+):
+    booking = completed(admin)
+    review_services.submit_review(
+        booking=booking, rating=4, comment="Calm, clear and kind."
+    )
+    client.force_login(booking_admin)
+
+    page = client.get("/admin/snippets/booking/review/").text
+
+    assert "★★★★☆ 4 of 5" in page
+    assert "Calm, clear and kind." in page
+    assert "Ada L." in page
+    assert booking.reference in page
+    assert str(booking.consultant) in page
+    assert "Awaiting moderation" in page
+    assert ">False<" not in page and ">True<" not in page
+
+
+def test_publish_then_hide_from_the_list_with_history(client, admin, booking_admin):
+    from wagtail.models import ModelLogEntry
+
+    _, team, _ = build_site()
+    page = publish_consultant_page(team, "Maya Stone")
+    booking = completed(admin, service=page.consultant.services.get())
+    review = review_services.submit_review(
+        booking=booking, rating=5, comment="She listened."
+    )
+    client.force_login(booking_admin)
+    publish = f"/admin/reviews/{review.pk}/publish/"
+
+    confirmation = client.get(publish)
+    client.post(publish)
+    shown = client.get(page.url).text
+    client.post(f"/admin/reviews/{review.pk}/hide/")
+    hidden = client.get(page.url).text
+    listing = client.get("/admin/snippets/booking/review/").text
+
+    assert "She listened." in confirmation.text
+    assert "She listened." in shown
+    assert "She listened." not in hidden
+    assert "Hidden" in listing
+    actions = list(
+        ModelLogEntry.objects.for_instance(review)
+        .order_by("timestamp", "pk")
+        .values_list("action", "user__username")
+    )
+    assert actions == [
+        ("booking.review.publish", "moderator"),
+        ("booking.review.hide", "moderator"),
+    ]
+
+
+def test_staff_cannot_publish_a_review(client, admin):
+    from django.contrib.auth.models import Group
+
+    review = review_services.submit_review(booking=completed(admin), rating=2)
+    staff_user = UserFactory(username="st")
+    staff_user.groups.add(Group.objects.get(name="Staff"))
+    client.force_login(staff_user)
+
+    response = client.post(f"/admin/reviews/{review.pk}/publish/")
+
+    assert response.status_code in (302, 403, 404)
+    assert not Review.objects.get(pk=review.pk).is_published
+
+
+def test_a_reply_shows_under_the_review_and_the_text_stays_as_written(
+    client, admin, booking_admin
+):
+    _, team, _ = build_site()
+    page = publish_consultant_page(team, "Maya Stone")
+    booking = completed(admin, service=page.consultant.services.get())
+    review = review_services.submit_review(
+        booking=booking, rating=5, comment="She listened."
+    )
+    client.force_login(booking_admin)
+
+    client.post(
+        f"/admin/snippets/booking/review/edit/{review.pk}/",
+        {
+            "is_published": "True",
+            "reply": "Thank you for your kind words.",
+            "comment": "Rewritten by staff",
+            "rating": "1",
+        },
+    )
+    shown = client.get(page.url).text
+    review.refresh_from_db()
+
+    assert review.comment == "She listened." and review.rating == 5
+    assert "Thank you for your kind words." in shown
+    assert "Reply from" in shown
+
+
+def test_the_booking_shows_its_review_to_booking_admins(client, admin, booking_admin):
+    booking = completed(admin)
+    review = review_services.submit_review(
+        booking=booking, rating=3, comment="Fine, a bit rushed."
+    )
+    client.force_login(booking_admin)
+
+    inspect = client.get(f"/admin/bookings/inspect/{booking.pk}/").text
+    review_page = client.get(
+        f"/admin/snippets/booking/review/inspect/{review.pk}/"
+    ).text
+
+    assert "Fine, a bit rushed." in inspect
+    assert "Fine, a bit rushed." in review_page
+    assert booking.reference in review_page
