@@ -2,9 +2,14 @@
 on the roles that must use it; recovery codes that work once; a limit on guesses."""
 
 import base64
+import io
+import os
 import re
+import subprocess
+import sys
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -297,3 +302,41 @@ def test_the_code_is_checked_against_the_clock(booking_admin):
     device.refresh_from_db()
     device.throttle_reset()
     assert devices.check_code(booking_admin, current_code(device)) == device
+
+
+def test_a_lost_phone_is_removed_from_the_command_line(booking_admin):
+    enrolled(booking_admin)
+    call_command("turn_off_two_factor", "ada", stdout=io.StringIO())
+
+    assert not devices.has_second_factor(booking_admin)
+    assert devices.recovery_codes_left(booking_admin) == 0
+    with pytest.raises(CommandError, match="No user is called 'nobody'"):
+        call_command("turn_off_two_factor", "nobody")
+
+
+@pytest.mark.parametrize(
+    ("environment", "required"),
+    [
+        ({"DEBUG": "1"}, "False"),  # bin/run: the printed password alone signs in
+        ({"DEBUG": "0"}, "True"),
+        ({"DEBUG": "0", "ADMIN_REQUIRE_2FA": "0"}, "False"),
+        ({"DEBUG": "1", "ADMIN_REQUIRE_2FA": "1"}, "True"),
+    ],
+)
+def test_two_factor_is_required_outside_debug_unless_turned_off(environment, required):
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "ADMIN_REQUIRE_2FA"},
+        "SECRET_KEY": "x",
+        "ALLOWED_HOSTS": "testserver",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **environment,
+    }
+    read = "import django; django.setup(); from django.conf import settings; "
+    output = subprocess.run(
+        [sys.executable, "-c", read + "print(settings.ADMIN_REQUIRE_2FA)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert output.stdout.strip() == required
