@@ -33,6 +33,7 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label="Code",
         max_length=32,
+        error_messages={"required": "Enter the code."},
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "autocapitalize": "off"}
         ),
@@ -90,10 +91,13 @@ class SignInStepView(WagtailAdminTemplateMixin, TemplateView):
             )
             response["Retry-After"] = str(devices.retry_after_seconds())
             return None, response
-        code = self.request.POST.get("code", "").strip()
-        if not code:
-            return None, self.refuse("Enter the code.")
-        return code, None
+        form = self.code_form(self.request.POST)
+        if not form.is_valid():
+            self.form = form
+            response = self.render_to_response(self.get_context_data())
+            response.status_code = 400
+            return None, response
+        return form.cleaned_data["code"], None
 
 
 class VerifyView(SignInStepView):

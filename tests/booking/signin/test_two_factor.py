@@ -340,3 +340,18 @@ def test_two_factor_is_required_outside_debug_unless_turned_off(environment, req
         check=True,
     )
     assert output.stdout.strip() == required
+
+
+@pytest.mark.parametrize("code", ["", "   ", "1" * 5000, "<script>x</script>"])
+def test_codes_that_are_no_code_are_refused_and_change_nothing(
+    client, booking_admin, code
+):
+    device, codes = enrolled(booking_admin)
+    sign_in(client, booking_admin)
+
+    response = client.post(VERIFY, {"code": code})
+
+    assert response.status_code == 400
+    assert "<script>x</script>" not in response.content.decode()
+    assert devices.recovery_codes_left(booking_admin) == len(codes)
+    assert client.get("/admin/")["Location"].startswith(VERIFY)
