@@ -25,10 +25,6 @@ def required_for(user) -> bool:
     return user.is_superuser or user.groups.filter(name=BOOKING_ADMINS).exists()
 
 
-def app_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
 def has_second_factor(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
