@@ -12,6 +12,9 @@
     web/            the public booking journey
     api/            the JSON API
     demo/           demo bookings and hours
+    signin/         two-factor sign-in for the admin (django-otp): codes, recovery
+                    codes, the step after the password
+    management/     manage.py commands (turn_off_two_factor, for a lost phone)
     tasks.py        django-q2 entry points
     models.py       imports every area's models, so that Django finds them
 

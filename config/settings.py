@@ -521,3 +521,23 @@ LOGGING.setdefault("filters", {})["redact_personal_data"] = {
 for _handler in LOGGING["handlers"].values():
     _handler.setdefault("filters", []).append("redact_personal_data")
 del _handler
+
+# Two-factor sign-in for the admin (booking/signin/, README "Two-factor sign-in"):
+# superusers and booking admins must use it when ADMIN_REQUIRE_2FA is on (the
+# default outside DEBUG, so `bin/run`'s demo signs in with a password alone).
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "booking.signin.middleware.SecondFactorMiddleware",
+)
+ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
+# The name authenticator apps show beside the codes.
+OTP_TOTP_ISSUER = BOOKING_PRACTICE_NAME

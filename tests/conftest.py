@@ -99,3 +99,10 @@ def empty_cache():
 
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def password_alone_signs_in(settings):
+    """Tests sign in to the admin with a password alone (they run with DEBUG off,
+    where ADMIN_REQUIRE_2FA defaults on); tests/booking/signin/ turn it on."""
+    settings.ADMIN_REQUIRE_2FA = False

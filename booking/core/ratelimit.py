@@ -17,6 +17,9 @@ DEFAULT_LIMITS = {
     # The admin's sign-in form (config/admin_login.py).
     "admin_login": (10, 900),
     "admin_login_address": (50, 900),
+    # The second step of the admin's sign-in (booking/signin/), per account.
+    "admin_second_factor": (5, 900),
+    "admin_second_factor_address": (30, 900),
 }
 
 
