@@ -94,6 +94,10 @@ def axe_violations(page, *, impacts=("critical", "serious", "moderate", "minor")
     axe-playwright-python package, never from a CDN."""
     from axe_playwright_python.sync_playwright import Axe
 
+    # Colours are judged once transitions have ended (Wagtail's messages fade in).
+    page.evaluate(
+        "() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => 0)))"
+    )
     results = Axe().run(page).response
     return [
         f"{violation['id']} ({violation['impact']}): "

@@ -6,14 +6,12 @@ again, mistypes a code, and gets in with a recovery code. axe-core (bundled in
 axe-playwright-python, read from disk) checks every two-factor page."""
 
 import base64
-from pathlib import Path
 
-import axe_playwright_python
 import pytest
 from django_otp.oath import totp
 
 from booking.core.roles import BOOKING_ADMINS
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, axe_violations
 from tests.factories import member
 
 pytestmark = [
@@ -21,7 +19,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 SCREENS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {
@@ -34,12 +31,7 @@ SCREENS = {
 
 
 def accessibility_violations(page) -> list[str]:
-    page.evaluate(AXE)
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']}))"
-        ".violations.map(v => `${v.id}: ${v.nodes.map(n => n.target).join(', ')}`)"
-    )
-    return violations
+    return axe_violations(page)
 
 
 def sign_in(page, live_server, username):
