@@ -11,6 +11,7 @@ import booking.admin.exports  # noqa: F401  (registers its hooks)
 import booking.admin.imports  # noqa: F401  (registers its hooks)
 import booking.admin.outbox  # noqa: F401  (registers its hooks)
 import booking.admin.payments  # noqa: F401  (registers its hooks)
+import booking.admin.practice  # noqa: F401  (registers its hooks)
 import booking.admin.privacy  # noqa: F401  (registers its hooks)
 import booking.admin.reviews  # noqa: F401  (registers its snippet)
 from booking.core.states import BookingStatus
