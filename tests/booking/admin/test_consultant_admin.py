@@ -89,7 +89,7 @@ def errors_of(response) -> str:
     return response.content.decode()
 
 
-# --- listing, adding, editing ----------------------------------------------------------
+# --- listing, adding, editing ---------------------------------------------------------
 
 
 def test_booking_admins_list_search_and_filter_consultants(admin_client):
@@ -219,7 +219,7 @@ def test_a_changed_meeting_link_is_in_history_and_the_consultant_is_told(
     assert entry.data["to"] == "https://meet.example/new"
 
 
-# --- the time zone -------------------------------------------------------------------
+# --- the time zone --------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -287,7 +287,7 @@ def test_change_time_zone_moves_time_off_and_end_dates_with_local_times(london):
     assert entries[1].whole_days
 
 
-# --- suspending and leaving ------------------------------------------------------------
+# --- suspending and leaving -----------------------------------------------------------
 
 
 @pytest.fixture
