@@ -232,7 +232,7 @@ class ConsultantViewSet(ModelViewSet):
             FieldPanel("email"),
             MultiFieldPanel(
                 [FieldPanel("time_zone"), FieldPanel("hours_on_zone_change")],
-                heading="Time zone",
+                heading="Time zone and weekly hours",
             ),
             FieldPanel("languages"),
             MultiFieldPanel(
