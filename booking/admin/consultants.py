@@ -21,6 +21,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import LogFormatter
 
+from booking.core.errors import BookingError
 from booking.core.models import Consultant, validate_currency
 from booking.lifecycle import consultants as standing
 from booking.notifications import consultants as consultant_notices
@@ -79,6 +80,9 @@ class ConsultantForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk is None:  # nothing to move or cancel yet
+            del self.fields["hours_on_zone_change"]
+            del self.fields["cancel_bookings_ahead"]
         if "user" in self.fields:
             linked = Q(consultant__isnull=True)
             if self.instance.user_id:
@@ -189,7 +193,7 @@ class ConsultantEditView(generic.EditView):
     def form_valid(self, form):
         try:
             return super().form_valid(form)
-        except standing.HasBookingsAhead as refused:
+        except BookingError as refused:  # sessions ahead, or no right to cancel
             form.add_error("status", refused.message)
             self.produced_error_message = self.get_error_message()
             return self.form_invalid(form)

@@ -5,6 +5,7 @@ is refused while sessions are ahead, or cancels them and tells the clients."""
 from datetime import date, time, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from wagtail.models import ModelLogEntry
 
@@ -362,3 +363,24 @@ def test_sessions_in_the_past_do_not_block_leaving(admin_client, booked):
     response = admin_client.post(edit_url(maya), form_data(maya, status="left"))
 
     assert response.status_code == 302, errors_of(response)
+
+
+def test_cancelling_needs_the_right_to_cancel_bookings(client, booked):
+    maya, booking = booked
+    staff = member(STAFF)
+    staff.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_consultant", "change_consultant"]
+        )
+    )
+    client.force_login(staff)
+
+    response = client.post(
+        edit_url(maya), form_data(maya, status="left", cancel_bookings_ahead="on")
+    )
+
+    assert response.status_code == 200
+    assert "permission to cancel bookings" in errors_of(response)
+    maya.refresh_from_db()
+    booking.refresh_from_db()
+    assert maya.status == "verified" and booking.status == BookingStatus.PENDING
