@@ -61,12 +61,7 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["featured_consultants"] = (
-            ConsultantPage.objects.live()
-            .public()
-            .select_related("photo", "consultant")
-            .order_by("path")[:3]
-        )
+        context["featured_consultants"] = featured_consultant_pages()
         context["latest_articles"] = (
             ArticlePage.objects.live()
             .public()
@@ -74,6 +69,23 @@ class HomePage(Page):
             .order_by("-date", "-pk")[:3]
         )
         return context
+
+
+def featured_consultant_pages(limit: int = 3) -> list:
+    """The home page's consultants: the pages of consultants marked featured (and
+    verified) in Practice → Consultants, in tree order; when none is featured, the
+    first pages in tree order, as before."""
+    pages = (
+        ConsultantPage.objects.live()
+        .public()
+        .select_related("photo", "consultant")
+        .order_by("path")
+    )
+    featured = pages.filter(
+        consultant__featured=True,
+        consultant__status=Consultant.Status.VERIFIED,
+    )
+    return list(featured[:limit]) or list(pages[:limit])
 
 
 class ConsultantIndexPage(Page):
@@ -97,7 +109,11 @@ class ConsultantIndexPage(Page):
             ConsultantPage.objects.live().public().child_of(self)
         )
         context["specialisations"] = ConsultantSpecialisation.tags_in_use()
-        context["modes"] = Service.Mode.choices
+        context["modes"] = [
+            (value, label)
+            for value, label in Service.Mode.choices
+            if value != Service.Mode.BOTH
+        ]
         return context
 
 
@@ -106,7 +122,8 @@ class ConsultantFilters:
 
     def __init__(self, *, specialisation="", mode="", language="", query=""):
         self.specialisation = specialisation
-        self.mode = mode if mode in Service.Mode.values else ""
+        modes = (Service.Mode.ONLINE, Service.Mode.IN_PERSON)
+        self.mode = mode if mode in modes else ""
         self.language = language
         self.query = query
 
@@ -132,8 +149,9 @@ class ConsultantFilters:
         if self.specialisation:
             pages = pages.filter(specialisations__slug=self.specialisation)
         if self.mode:
+            # A service held online or in person counts for either.
             pages = pages.filter(
-                consultant__services__mode=self.mode,
+                consultant__services__mode__in=[self.mode, Service.Mode.BOTH],
                 consultant__services__is_active=True,
             )
         if self.language:

@@ -18,6 +18,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 
 from booking.core.states import ACTIVE, OPEN, BookingSource, BookingStatus
 
@@ -32,9 +34,10 @@ def validate_time_zone(value: str) -> None:
         )
 
 
-class Consultant(models.Model):
+class Consultant(ClusterableModel):
     """The bookable person. Their public profile is a page in `cms`; this is the
-    part the booking rules need.
+    part the booking rules need. A cluster, so that the admin edits their
+    `locations` on the consultant's own screen.
 
     `status` is the consultant's standing with the practice; only a verified
     consultant takes bookings, and `is_active` follows it (set on save) so every
@@ -58,6 +61,11 @@ class Consultant(models.Model):
     )
     time_zone = models.CharField(
         max_length=64, default="Europe/London", validators=[validate_time_zone]
+    )
+    languages = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The languages they hold sessions in, separated by commas.",
     )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.VERIFIED
@@ -131,6 +139,68 @@ class Consultant(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
+    @property
+    def primary_location(self) -> "Location | None":
+        return self.locations.filter(is_primary=True).first()
+
+
+class Location(models.Model):
+    """Where a consultant sees clients in person. An in-person booking is held at
+    its consultant's primary location (`Booking.location`, copied when the booking
+    is made, so later edits do not move past sessions). Here beside `Consultant`
+    because `Booking` points to it and core depends on nothing else."""
+
+    consultant = ParentalKey(
+        Consultant, on_delete=models.CASCADE, related_name="locations"
+    )
+    label = models.CharField(max_length=80, help_text="e.g. “City practice”.")
+    address = models.TextField(max_length=500, help_text="Street and number, lines.")
+    city = models.CharField(max_length=80)
+    is_primary = models.BooleanField(
+        "primary",
+        default=False,
+        help_text="In-person sessions are held here. One per consultant.",
+    )
+
+    class Meta:
+        ordering = ["-is_primary", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultant"],
+                condition=models.Q(is_primary=True),
+                name="location_one_primary_per_consultant",
+                violation_error_message="A consultant has one primary location.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label}, {self.city}"
+
+    def save(self, *args, **kwargs):
+        """Making this one primary makes the consultant's other locations not."""
+        if self.is_primary and self.consultant_id:
+            others = Location.objects.filter(consultant_id=self.consultant_id)
+            others.exclude(pk=self.pk).update(is_primary=False)
+        super().save(*args, **kwargs)
+
+    @property
+    def full_address(self) -> str:
+        """The address on one line, as emails and calendar entries show it."""
+        lines = [line.strip() for line in self.address.splitlines() if line.strip()]
+        if self.city and self.city not in lines:
+            lines.append(self.city)
+        return ", ".join(lines)
+
+
+def validate_currency(value: str) -> None:
+    if not (
+        len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()
+    ):
+        raise ValidationError(
+            f"“{value}” is not a currency code; use three capital letters "
+            "(ISO 4217), such as EUR, GBP or USD."
+        )
+
 
 class ServiceCategory(models.Model):
     """A group of services a client can filter by ("Individual therapy",
@@ -156,6 +226,7 @@ class Service(models.Model):
     class Mode(models.TextChoices):
         ONLINE = "online", "Online"
         IN_PERSON = "in_person", "In person"
+        BOTH = "both", "Online or in person"
 
     title = models.CharField(max_length=120)
     slug = models.SlugField(max_length=120, unique=True)
@@ -179,7 +250,9 @@ class Service(models.Model):
         default=Decimal("0.00"),
         validators=[MinValueValidator(0)],
     )
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(
+        max_length=3, default="EUR", validators=[validate_currency]
+    )
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.ONLINE)
     capacity = models.PositiveSmallIntegerField(
         default=1,
@@ -200,6 +273,13 @@ class Service(models.Model):
         help_text="Booking admins approve each request; otherwise a verified booking "
         "is approved at once.",
     )
+    daily_cap = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="At most this many sessions of this service per consultant a "
+        "day; leave empty for no cap.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -215,6 +295,15 @@ class Service(models.Model):
     @property
     def is_group(self) -> bool:
         return self.capacity > 1
+
+    @property
+    def online(self) -> bool:
+        """Clients may join from home (online, or online or in person)."""
+        return self.mode != self.Mode.IN_PERSON
+
+    @property
+    def in_person(self) -> bool:
+        return self.mode != self.Mode.ONLINE
 
 
 # Transition conditions: pure functions of the booking, each with the sentence an
@@ -281,6 +370,16 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
     )
     status = fsm.FSMField(
         max_length=20, choices=S.choices, default=S.DRAFT, protected=True
+    )
+    # Where an in-person session is held: the consultant's primary location when
+    # the booking was made.
+    location = models.ForeignKey(
+        Location,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
     )
     start = models.DateTimeField()
     end = models.DateTimeField()

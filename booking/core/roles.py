@@ -6,9 +6,10 @@
   group, and whoever publishes the practice's website must be able to take a page
   down for good. Not a whole section at once (no "bulk_delete"), and never a
   privacy policy clients accepted (`cms/wagtail_hooks.py` refuses that).
-- Booking admins: every booking action, phone bookings, anyone's availability and
-  calendar, emails and failed jobs, spreadsheet imports (historical bookings too),
-  clients' data requests (export, erasure).
+- Booking admins: every booking action, phone bookings, setting up the practice
+  (consultants, services, service categories; migration 0016), anyone's
+  availability and calendar, emails and failed jobs, spreadsheet imports
+  (historical bookings too), clients' data requests (export, erasure).
 - Staff: see bookings (list, inspect, history, calendar), export the list, and
   import consultants, services and weekly availability.
 - Consultants: enter the admin and add or choose images. Their own bookings,
@@ -75,6 +76,18 @@ BOOKING_ACTIONS = tuple(
 
 IMPORT_SPREADSHEETS = "booking.spreadsheetimport.import_spreadsheets"
 
+# Setting up the practice in the admin (migration 0016): consultants are never
+# deleted (their bookings keep them; they leave instead), services are switched
+# off rather than deleted, categories may go (their services keep no category).
+PRACTICE_SETUP = (
+    "booking.consultant.add_consultant",
+    *(f"booking.service.{action}_service" for action in ("add", "change", "view")),
+    *(
+        f"booking.servicecategory.{action}_servicecategory"
+        for action in ("add", "change", "view", "delete")
+    ),
+)
+
 # Their own tokens for the staff JSON API (Settings → API tokens; migration 0012).
 API_TOKENS = tuple(
     f"wagtailcore.apitoken.{action}_apitoken" for action in ("add", "view", "delete")
@@ -100,6 +113,7 @@ ROLES = (
             *BOOKING_ACTIONS,
             "booking.consultant.view_consultant",
             "booking.consultant.change_consultant",
+            *PRACTICE_SETUP,
             "booking.outboxemail.view_outboxemail",
             "booking.outboxemail.change_outboxemail",
             "django_q.failure.view_failure",

@@ -16,11 +16,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from booking.core import practice, tokens
-from booking.core.errors import (
-    InvalidBookingData,
-    InvalidTransition,
-    NotPermitted,
-)
+from booking.core.errors import InvalidBookingData, InvalidTransition, NotPermitted
 from booking.core.models import (
     Booking,
     BookingToken,
@@ -182,6 +178,7 @@ def new_booking(*, consultant, service, start, client_time_zone, **fields):
         client_time_zone=client_time_zone,
         amount=service.price,
         currency=service.currency,
+        location=consultant.primary_location if service.in_person else None,
         **fields,
     )
     booking.slot_key = slot_key(booking)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from booking.core import links, practice, tokens
-from booking.core.models import Booking, BookingToken, Service
+from booking.core.models import Booking, BookingToken
 from booking.core.states import BookingStatus
 from booking.notifications.models import OutboxEmail
 from booking.scheduling import calendar_files
@@ -88,7 +88,7 @@ WITH_ICS = {
 def meeting_link(booking: Booking) -> str:
     """The session's video-call link, fixed the first time it is asked for: the
     consultant's own room, or a new unguessable Jitsi Meet room."""
-    if booking.service.mode != Service.Mode.ONLINE:
+    if not booking.service.online:
         return ""
     link, _ = MeetingLink.objects.get_or_create(
         slot_key=booking.slot_key, defaults={"url": _new_room_url(booking)}
@@ -102,6 +102,14 @@ def _new_room_url(booking: Booking) -> str:
     base = settings.BOOKING_MEETING_BASE_URL.rstrip("/")
     prefix = slugify(settings.BOOKING_PRACTICE_NAME) or "session"
     return f"{base}/{prefix}-{secrets.token_hex(16)}"
+
+
+def session_address(booking: Booking) -> str:
+    """Where an in-person session is held: the location the booking was made
+    for, else the practice's address."""
+    if booking.location is not None:
+        return booking.location.full_address
+    return settings.BOOKING_PRACTICE_ADDRESS
 
 
 def recipients(booking: Booking, kind: str) -> list[str]:
@@ -145,8 +153,9 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         "zone": zone,
         "start": booking.start.astimezone(zone),
         "end": booking.end.astimezone(zone),
-        "online": booking.service.mode == Service.Mode.ONLINE,
-        "address": settings.BOOKING_PRACTICE_ADDRESS,
+        "online": booking.service.online,
+        "in_person": booking.service.in_person,
+        "address": session_address(booking),
         "pay_by": booking.payment_due_by,
         "payment_instructions": practice.policy().payment_instructions_text,
         "pay_online": bool(settings.STRIPE_SECRET_KEY),

@@ -22,7 +22,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 from icalendar.enums import STATUS
 
-from booking.core.models import Booking, Consultant, Service
+from booking.core.models import Booking, Consultant
 from booking.core.states import BookingStatus
 from booking.core.tokens import split_token
 from booking.scheduling.models import CalendarFeed, MeetingLink
@@ -49,9 +49,16 @@ def session_uid(booking: Booking) -> str:
 
 
 def location(booking: Booking, meeting_url: str = "") -> str:
-    if booking.service.mode == Service.Mode.ONLINE:
+    """The room: the meeting link online, the booking's location (or the
+    practice's address) in person; both when the client may choose."""
+    if not booking.service.in_person:
         return meeting_url
-    return settings.BOOKING_PRACTICE_ADDRESS
+    address = (
+        booking.location.full_address
+        if booking.location is not None
+        else settings.BOOKING_PRACTICE_ADDRESS
+    )
+    return " or ".join(filter(None, (address, meeting_url)))
 
 
 def _calendar(events: list[Event], *, name: str = "", uid: str = "") -> Calendar:

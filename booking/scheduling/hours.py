@@ -355,3 +355,44 @@ def entry_events(consultant: Consultant):
         .select_related("rule")
         .annotate(kind=F("eventrelation__distinction"))
     )
+
+
+def change_time_zone(
+    *, consultant: Consultant, new_zone: str, keep_local_times: bool, actor=None
+) -> int:
+    """Move the consultant to `new_zone`. Their hours and time off are stored as
+    instants read in the consultant's zone, so by themselves they keep the same
+    moments (09:00 in London reads 10:00 in Berlin). With `keep_local_times` each
+    entry, its end date and any moved or cancelled occurrence is set to the same
+    wall-clock times in the new zone instead (09:00 stays 09:00). Returns how many
+    entries were moved; all or nothing, written to the consultant's History."""
+    old, new = consultant.zone, ZoneInfo(new_zone)
+    moved = 0
+    with transaction.atomic():
+        Consultant.objects.select_for_update().filter(pk=consultant.pk).exists()
+        if keep_local_times and consultant.calendar_id is not None:
+            for event in entry_events(consultant).prefetch_related("occurrence_set"):
+                _rezone(event, ("start", "end", "end_recurring_period"), old, new)
+                event.save()
+                for occurrence in event.occurrence_set.all():
+                    names = ("start", "end", "original_start", "original_end")
+                    _rezone(occurrence, names, old, new)
+                    occurrence.save()
+                moved += 1
+        consultant.time_zone = new_zone
+        consultant.save(update_fields=["time_zone"])
+        kept = "kept their local times" if keep_local_times else "kept their moments"
+        _log(
+            consultant,
+            actor,
+            f"Time zone changed from {old.key} to {new.key}; hours and time off "
+            f"{kept}.",
+        )
+    return moved
+
+
+def _rezone(row, names, old: ZoneInfo, new: ZoneInfo) -> None:
+    for name in names:
+        moment = getattr(row, name)
+        if moment is not None:
+            setattr(row, name, instant(wall_clock(moment, old), new))

@@ -136,6 +136,9 @@ def ensure_bookable(*, booking: Booking, now: datetime | None = None) -> None:
     )[consultant.pk]
     if any(slot.start == booking.start for slot in day_slots):
         return
+    capped = capped_day_error(booking, exclude=booking.pk)
+    if capped is not None:
+        raise capped
     others = ", ".join(
         f"{wall_clock(s.start, client_zone):%H:%M}" for s in day_slots[:6]
     )
@@ -402,7 +405,7 @@ def _cut(plan, held, service, consultant, lo, hi) -> list[Slot]:
         and lo <= start < hi
         and any(begin <= start and start + duration <= end for _, begin, end in free)
     ]
-    full = _full_days(held, consultant)
+    full = _full_days(held, consultant) | _capped_days(held, service, consultant)
     zone = consultant.zone
     return [
         Slot(start, start + duration, seats)
@@ -435,6 +438,50 @@ def _full_days(held, consultant) -> set[date]:
     zone = consultant.zone
     per_day = Counter(wall_clock(session[1], zone).date() for session in sessions)
     return {day for day, count in per_day.items() if count >= cap}
+
+
+def _capped_days(held, service, consultant) -> set[date]:
+    """Local days that already have the service's `daily_cap` sessions of it with
+    this consultant (a group session counts once)."""
+    if service.daily_cap is None:
+        return set()
+    zone = consultant.zone
+    sessions = {
+        ("group", start) if capacity > 1 else ("one", start, index)
+        for index, (start, _, service_id, capacity, *_) in enumerate(held)
+        if service_id == service.pk
+    }
+    per_day = Counter(wall_clock(session[1], zone).date() for session in sessions)
+    return {day for day, count in per_day.items() if count >= service.daily_cap}
+
+
+def capped_day_error(booking: Booking, exclude=None) -> InvalidBookingData | None:
+    """The error for a booking on a day its service's daily cap is reached with
+    its consultant, or None. One query, asked only once a slot was refused."""
+    service, consultant = booking.service, booking.consultant
+    if service.daily_cap is None:
+        return None
+    zone = consultant.zone
+    day = wall_clock(booking.start, zone).date()
+    starts = (
+        Booking.objects.filter(
+            consultant=consultant,
+            service=service,
+            status__in=HOLDING,
+            start__gte=local_moment(day, time(0), zone),
+            start__lt=local_moment(day + timedelta(days=1), time(0), zone),
+        )
+        .exclude(pk=exclude)
+        .values_list("start", flat=True)
+    )
+    sessions = len(set(starts)) if service.is_group else len(starts)
+    if sessions < service.daily_cap or booking.start in set(starts):
+        return None
+    return InvalidBookingData(
+        f"“{service}” with {consultant} is fully booked on {day:%A} {day.day} "
+        f"{day:%B %Y}: at most {service.daily_cap} session"
+        f"{'s' * (service.daily_cap != 1)} a day. Please choose another day."
+    )
 
 
 def _merge(spans) -> list[tuple]:

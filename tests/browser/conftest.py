@@ -96,7 +96,8 @@ def axe_violations(page, *, impacts=("critical", "serious", "moderate", "minor")
 
     # Colours are judged once transitions have ended (Wagtail's messages fade in).
     page.evaluate(
-        "() => Promise.all(document.getAnimations().map(a => a.finished.catch(() => 0)))"
+        "() => Promise.all(document.getAnimations()"
+        ".map(a => a.finished.catch(() => 0)))"
     )
     results = Axe().run(page).response
     return [
@@ -109,3 +110,13 @@ def axe_violations(page, *, impacts=("critical", "serious", "moderate", "minor")
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+# browser.new_context(**SCREENS[name]) for a desktop or a phone.
+SCREENS = {
+    "desktop": {"viewport": DESKTOP},
+    "phone": {
+        "viewport": PHONE,
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
+}

@@ -11,23 +11,13 @@ import pytest
 from django_otp.oath import totp
 
 from booking.core.roles import BOOKING_ADMINS
-from tests.browser.conftest import ARTIFACTS, axe_violations
+from tests.browser.conftest import ARTIFACTS, SCREENS, axe_violations
 from tests.factories import member
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-SCREENS = {
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 2,
-        "is_mobile": True,
-        "has_touch": True,
-    },
-}
 
 
 def accessibility_violations(page) -> list[str]:

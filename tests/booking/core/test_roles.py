@@ -78,7 +78,17 @@ def test_the_migration_made_the_four_roles():
         "change_outboxemail",
         "add_apitoken",
     } <= codenames(BOOKING_ADMINS)
+    assert {
+        "add_consultant",
+        "add_service",
+        "change_service",
+        "view_service",
+        "add_servicecategory",
+        "change_servicecategory",
+        "delete_servicecategory",
+    } <= codenames(BOOKING_ADMINS)
     assert "delete_booking" not in codenames(BOOKING_ADMINS)
+    assert not {"delete_consultant", "delete_service"} & codenames(BOOKING_ADMINS)
     assert codenames(CONSULTANTS) == {"access_admin"}
     root = Page.objects.get(depth=1)
     editor_pages = GroupPagePermission.objects.filter(group__name=EDITORS, page=root)
