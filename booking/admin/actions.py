@@ -11,6 +11,7 @@ from django.contrib.admin.utils import quote
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views.generic import View
@@ -29,8 +30,9 @@ from booking.admin.forms import (
 from booking.admin.permissions import forbidden, local_text, visible_bookings
 from booking.core.errors import BookingError
 from booking.core.models import CONDITION_MESSAGES, Booking
-from booking.core.states import MOVABLE
+from booking.core.states import MOVABLE, BookingStatus
 from booking.lifecycle import paying, services
+from booking.notifications import emails
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class Action:
     priority: int = 50
     is_payment: bool = False
     permission: str = ""
+    # Reject, cancel: Wagtail's "serious" button, never the colour of Approve.
+    serious: bool = False
+    # (booking, reason) -> (email kind, the booking's changed fields): the email
+    # the client will get, previewed before the action runs.
+    email: Callable | None = None
 
     def permitted(self, booking: Booking, user) -> bool:
         """Whether `user` may do this at all (whatever the state)."""
@@ -83,6 +90,22 @@ class Action:
         return self.permitted(booking, user) and not self.problem(booking)
 
 
+REASON_PLACEHOLDER = "[the reason you give above]"
+
+
+def approval_email(booking: Booking, reason: str):
+    if booking.amount == 0:
+        return "confirmed", {"status": BookingStatus.CONFIRMED}
+    return "approved", {"status": BookingStatus.APPROVED, "approved_at": timezone.now()}
+
+
+def rejection_email(booking: Booking, reason: str):
+    return "rejected", {
+        "status": BookingStatus.REJECTED,
+        "reject_reason": reason or REASON_PLACEHOLDER,
+    }
+
+
 ACTIONS = {
     action.name: action
     for action in (
@@ -94,6 +117,7 @@ ACTIONS = {
             transition="approve",
             icon="check",
             priority=30,
+            email=approval_email,
             run=lambda booking, user, data: services.approve(
                 booking=booking, actor=user
             ),
@@ -123,6 +147,8 @@ ACTIONS = {
             form_class=ReasonForm,
             icon="cross",
             priority=31,
+            serious=True,
+            email=rejection_email,
             run=lambda booking, user, data: services.reject(
                 booking=booking, actor=user, reason=data["reason"]
             ),
@@ -183,6 +209,7 @@ ACTIONS = {
             form_class=ReasonForm,
             icon="bin",
             priority=39,
+            serious=True,
             run=lambda booking, user, data: services.cancel(
                 booking=booking, actor=user, reason=data["reason"]
             ),
@@ -273,7 +300,8 @@ class TransitionView(WagtailAdminTemplateMixin, View):
             return self.run({})
         if "confirm" not in request.POST:  # the row button: ask first
             return self.render(self.get_form())
-        if "show" in request.POST:  # another day's free times
+        if "show" in request.POST or "preview" in request.POST:
+            # another day's free times, or the email with the reason typed so far
             return self.render(self.get_form(initial=request.POST.dict()))
         form = self.get_form(data=request.POST)
         if not form.is_valid():
@@ -326,6 +354,23 @@ class TransitionView(WagtailAdminTemplateMixin, View):
             next_url=self.next_url,
             action_url=self.request.path,
             media=form.media if form else forms.Media(),
+            email=self.email_preview(form),
         )
         status = 400 if form is not None and form.errors else 200
         return self.render_to_response(context, status=status)
+
+    def email_preview(self, form) -> dict | None:
+        """The email the client will get, as the outbox will write it."""
+        if self.action.email is None:
+            return None
+        reason = ""
+        if form is not None and "reason" in form.fields:
+            reason = str(form.data.get("reason") or form.initial.get("reason") or "")
+        kind, changes = self.action.email(self.booking, reason.strip())
+        subject, text = emails.preview(self.booking, kind, **changes)
+        return {
+            "subject": subject,
+            "text": text,
+            "to": self.booking.client_email,
+            "with_reason": form is not None and "reason" in form.fields,
+        }

@@ -4,6 +4,7 @@ and HTML, and its calendar attachment.
 Templates: `templates/booking/email/<kind>.txt`, whose first line is the subject,
 and `<kind>.html`, which extends `booking/email/base.html`."""
 
+import copy
 import secrets
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -198,6 +200,21 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
             f"booking/email/{kind}.html", {**context, "subject": subject}
         )
     return subject, text.strip() + "\n", html
+
+
+def preview(booking: Booking, kind: str, **changes) -> tuple[str, str]:
+    """(subject, plain text) of the `kind` email the client would get once
+    `changes` are made to the booking: the outbox's own context and templates,
+    on a copy of the booking, with anything rendering writes (a manage link's
+    token) rolled back. Shown to staff before they act."""
+    draft = copy.copy(booking)
+    # Straight into the copy's fields: the state machine's protected status
+    # refuses an assignment, and the copy is never saved.
+    draft.__dict__.update(changes)
+    with transaction.atomic():
+        subject, text, _ = render(kind, email_context(draft, kind))
+        transaction.set_rollback(True)
+    return subject, text
 
 
 def ics_for(booking: Booking, kind: str, context: dict) -> str:
