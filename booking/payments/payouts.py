@@ -31,6 +31,7 @@ from django_q.models import Schedule
 from booking.core.errors import NotPermitted
 from booking.core.models import Consultant
 from booking.payments.earnings import (
+    CENT,
     PayoutRefused,
     open_payout,
     send_transfer,
@@ -156,6 +157,7 @@ def to_pay_by_hand(*, now: datetime | None = None) -> list[dict]:
     consultants = Consultant.objects.in_bulk({row["consultant_id"] for row in rows})
     for row in rows:
         row["consultant"] = consultants[row["consultant_id"]]
+        row["available"] = row["available"].quantize(CENT)  # SQLite sums drop them
     return rows
 
 

@@ -79,9 +79,7 @@ def test_pressing_again_makes_a_new_link_for_the_same_account(
     assert {link["account"] for link in links} == {maya.stripe_account_id}
 
 
-def test_coming_back_from_onboarding_reads_the_account_back(
-    client, maya, fake_stripe
-):
+def test_coming_back_from_onboarding_reads_the_account_back(client, maya, fake_stripe):
     client.post(reverse("booking_connect"))
     maya.refresh_from_db()
     fake_stripe.accounts[maya.stripe_account_id].update(
@@ -117,9 +115,7 @@ def test_account_updated_stores_the_state_once(client, maya, fake_stripe):
     assert ProcessedStripeEvent.objects.filter(event_id=payload["id"]).count() == 1
 
 
-def test_an_account_stripe_wants_more_from_is_shown_in_words(
-    client, maya, fake_stripe
-):
+def test_an_account_stripe_wants_more_from_is_shown_in_words(client, maya, fake_stripe):
     connected(maya, account_id="acct_1QconnectedMaya")
     payload = event(
         "account.updated",
