@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from booking.core.errors import BookingError
 from booking.core.models import Consultant
@@ -84,6 +84,7 @@ def connect_view(request):
     return redirect(url)
 
 
+@require_GET
 def own_statement_csv(request):
     return _csv(_own_consultant(request))
 
@@ -93,6 +94,7 @@ def _may_view_statements(request) -> None:
         raise PermissionDenied
 
 
+@require_GET
 def consultant_statement_view(request, consultant_id):
     """A booking admin's view of one consultant's balances and statement."""
     _may_view_statements(request)
@@ -117,6 +119,7 @@ def consultant_statement_view(request, consultant_id):
     )
 
 
+@require_GET
 def consultant_statement_csv(request, consultant_id):
     _may_view_statements(request)
     return _csv(get_object_or_404(Consultant, pk=consultant_id))
