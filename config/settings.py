@@ -263,6 +263,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Payments: no key = offline mode (instructions to the client, admins record payment).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# The signing secret of a second webhook endpoint (same URL) that listens to events
+# on connected accounts ("Connect" in Stripe's dashboard): account.updated.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
 
 # Jobs: the ORM broker needs no extra server; REDIS_URL switches to Redis for several
 # worker machines. A task may run for `timeout` seconds; an unacknowledged one is

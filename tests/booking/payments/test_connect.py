@@ -181,3 +181,20 @@ def test_only_a_consultant_connects(client, fake_stripe):
     assert response.status_code == 302
     assert response["Location"] == reverse("wagtailadmin_home")
     assert not fake_stripe.calls
+
+
+def test_the_connect_endpoints_events_are_accepted_with_its_own_secret(
+    client, maya, fake_stripe, settings
+):
+    """Events on connected accounts come from a second webhook endpoint in
+    Stripe's dashboard, which signs with a secret of its own."""
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_test_connect"
+    connected(maya, payouts_enabled=False, account_id="acct_1QconnectedMaya")
+
+    forged = deliver(client, event("account.updated"), secret="whsec_someone_else")
+    assert forged.status_code == 400
+    assert not ConnectedAccount.objects.get(consultant=maya).payouts_enabled
+
+    signed = deliver(client, event("account.updated"), secret="whsec_test_connect")
+    assert signed.status_code == 200
+    assert ConnectedAccount.objects.get(consultant=maya).payouts_enabled
