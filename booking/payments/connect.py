@@ -76,6 +76,10 @@ def ensure_account(consultant: Consultant) -> str:
 
 
 def record_state(consultant: Consultant, account) -> ConnectedAccount:
+    # An account id an admin moved to another consultant is no longer the first's.
+    ConnectedAccount.objects.filter(account_id=account["id"]).exclude(
+        consultant=consultant
+    ).delete()
     requirements = get_field(account, "requirements", {})
     due = list(get_field(requirements, "past_due", [])) + [
         name

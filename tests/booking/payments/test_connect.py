@@ -198,3 +198,20 @@ def test_the_connect_endpoints_events_are_accepted_with_its_own_secret(
     signed = deliver(client, event("account.updated"), secret="whsec_test_connect")
     assert signed.status_code == 200
     assert ConnectedAccount.objects.get(consultant=maya).payouts_enabled
+
+
+def test_an_account_id_moved_to_another_consultant_follows_them(
+    client, maya, fake_stripe
+):
+    connected(maya, account_id="acct_1QconnectedMaya")
+    ben = consultant_with_login("ben")
+    maya.stripe_account_id = ""  # typed on the wrong consultant, then corrected
+    maya.save(update_fields=["stripe_account_id"])
+    ben.stripe_account_id = "acct_1QconnectedMaya"
+    ben.save(update_fields=["stripe_account_id"])
+
+    assert deliver(client, event("account.updated")).status_code == 200
+
+    (state,) = ConnectedAccount.objects.all()
+    assert (state.consultant, state.payouts_enabled) == (ben, True)
+    assert "Connect your bank account" in page(client)  # Maya's page

@@ -4,6 +4,7 @@ currency), and that each balance is transferred exactly once however the run is
 repeated, raced or interrupted, and whatever Stripe answers. Stripe is faked at
 its HTTP client; the fake replays a repeated idempotency key as Stripe does."""
 
+import json
 import threading
 import time
 from decimal import Decimal
@@ -143,11 +144,9 @@ def crash_on_transfer(monkeypatch, fake, *, after_stripe: bool):
             state["crashed"] = True
             if after_stripe:
                 answer = route(method, path, params)
-                fake._replies[fake.calls[-1][2]["Idempotency-Key"]] = (
-                    __import__("json").dumps(answer[0]),
-                    answer[1],
-                    {},
-                )
+                # Stripe keeps its answer under the key, as it does.
+                key = fake.calls[-1][2]["Idempotency-Key"]
+                fake._replies[key] = (json.dumps(answer[0]), answer[1], {})
             raise WorkerDied
         return route(method, path, params)
 
