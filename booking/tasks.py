@@ -14,6 +14,7 @@ from booking.core.models import Booking, payment_due_before
 from booking.core.states import BookingStatus
 from booking.lifecycle import services
 from booking.notifications import consultants, outbox, reminders
+from booking.payments import payouts
 from booking.privacy import retention
 from booking.spreadsheets import exports, imports
 
@@ -101,3 +102,9 @@ def write_export(job_id: int) -> str:
 def delete_expired_exports() -> int:
     """Every hour: expired export files and import uploads left unconfirmed."""
     return exports.delete_expired_exports() + imports.delete_stale_uploads()
+
+
+def run_weekly_payouts() -> str:
+    """Every PAYOUT_WEEKDAY at PAYOUT_HOUR: Stripe transfers of consultants'
+    available balances (booking.payments.payouts), unfinished ones first."""
+    return payouts.run_weekly_payouts()

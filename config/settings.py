@@ -263,6 +263,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Payments: no key = offline mode (instructions to the client, admins record payment).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# The signing secret of a second webhook endpoint (same URL) that listens to events
+# on connected accounts ("Connect" in Stripe's dashboard): account.updated.
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET")
 
 # Jobs: the ORM broker needs no extra server; REDIS_URL switches to Redis for several
 # worker machines. A task may run for `timeout` seconds; an unacknowledged one is
@@ -375,6 +378,10 @@ PAYOUT_MINIMUM = int(env("PAYOUT_MINIMUM", "50"))
 # A session's earning becomes available for payout this many days after the session
 # is marked completed (refund disputes come first); until then it is pending.
 EARNING_HOLD_DAYS = int(env("EARNING_HOLD_DAYS", "7"))
+# The weekly payout run (booking.payments.payouts): the day (1 = Monday … 7 = Sunday)
+# and hour (0-23, TIME_ZONE) it transfers available balances from PAYOUT_MINIMUM.
+PAYOUT_WEEKDAY = min(max(int(env("PAYOUT_WEEKDAY", "1")), 1), 7)
+PAYOUT_HOUR = min(max(int(env("PAYOUT_HOUR", "9")), 0), 23)
 
 # JSON API (booking/api/, README "API"): throttle rates are "N/second|minute|hour|day";
 # the docs at /api/docs/ load Swagger UI from drf-spectacular-sidecar, not a CDN.

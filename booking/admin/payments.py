@@ -1,17 +1,16 @@
 """Wagtail admin for payments (DESIGN §5, §7): read-only lists of payments,
 refunds and payouts (filter "Needs attention" for payments refunded
-automatically; "Mark paid" on requested payouts), a consultant's "My earnings"
-page, and the audit-log action payments write. Registers its own hooks;
-`booking.wagtail_hooks` imports it."""
+automatically; "Mark paid" on payouts not paid yet; "To pay by hand" above the
+payouts), the routes of the earnings pages (`booking.admin.earnings`), and the
+audit-log action payments write. Registers its own hooks; `booking.wagtail_hooks`
+imports it."""
 
 import django_filters
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 from wagtail import hooks
@@ -24,8 +23,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 
+from booking.admin import earnings as earnings_pages
 from booking.core.errors import BookingError, NotPermitted
-from booking.payments import earnings
+from booking.core.models import Consultant
+from booking.payments import earnings as ledger
+from booking.payments import payouts
 from booking.payments.models import Payment, Payout, Refund
 
 
@@ -171,13 +173,38 @@ def register_payment_log_actions(actions):
 
 
 class PayoutIndexView(generic.IndexView):
+    """Payouts, with "Mark paid" on those not paid yet, and above them the
+    balances the weekly run will not pay ("To pay by hand")."""
+
+    template_name = "booking/admin/payments/payout_index.html"
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
-        if instance.status == Payout.Status.REQUESTED and self.request.user.has_perm(
+        user = self.request.user
+        if instance.status != Payout.Status.PAID and user.has_perm(
             "booking.mark_payout_paid"
         ):
             buttons.append(_post_button("Mark paid", _mark_paid_url(instance)))
+        buttons.append(
+            Button(
+                "Statement",
+                url=reverse(
+                    "booking_consultant_statement", args=[instance.consultant_id]
+                ),
+                icon_name="list-ul",
+                priority=20,
+            )
+        )
         return buttons
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["to_pay_by_hand"] = payouts.to_pay_by_hand()
+        context["may_mark_paid"] = self.request.user.has_perm(
+            "booking.mark_payout_paid"
+        )
+        context["pay_by_hand_url"] = reverse("booking_payout_pay_by_hand")
+        return context
 
 
 class PayoutViewSet(ReadOnlyViewSet):
@@ -192,11 +219,13 @@ class PayoutViewSet(ReadOnlyViewSet):
         "amount",
         "currency",
         "status",
+        "automatic",
         "requested_at",
         "paid_at",
         "stripe_transfer_id",
+        "last_error",
     ]
-    list_filter = ["status", "consultant"]
+    list_filter = ["status", "automatic", "consultant"]
 
     def get_queryset(self, request):
         return Payout.objects.select_related("consultant")
@@ -217,6 +246,10 @@ def _post_button(label: str, url: str) -> Button:
     return Button(label, icon_name="success", attrs=attrs, priority=15)
 
 
+def _statement_url(consultant_id: int) -> str:
+    return reverse("booking_consultant_statement", args=[consultant_id])
+
+
 def _mark_paid_url(payout: Payout) -> str:
     return reverse("booking_payout_mark_paid", args=[payout.pk])
 
@@ -225,7 +258,7 @@ def _mark_paid_url(payout: Payout) -> str:
 def mark_payout_paid_view(request, pk):
     payout = get_object_or_404(Payout, pk=pk)
     try:
-        payout = earnings.mark_payout_paid(payout=payout, actor=request.user)
+        payout = ledger.mark_payout_paid(payout=payout, actor=request.user)
     except NotPermitted as error:
         raise PermissionDenied(error.message) from error
     except BookingError as error:
@@ -235,39 +268,34 @@ def mark_payout_paid_view(request, pk):
     return redirect("payouts:index")
 
 
-# --- a consultant's earnings ----------------------------------------------------------
+# --- to pay by hand ------------------------------------------------------------------
 
 
-def earnings_view(request):
-    """The consultant's own earnings: this month, the pending and available
-    balances per currency, and a button asking for a payout of a currency's
-    available balance once it reaches the minimum."""
-    consultant = getattr(request.user, "consultant", None)
-    if consultant is None:
-        raise PermissionDenied
-    if request.method == "POST":
-        try:
-            payout = earnings.request_payout(
-                consultant=consultant,
-                actor=request.user,
-                currency=request.POST.get("currency", "")[:3],
-            )
-        except BookingError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{payout} requested.")
-        return redirect("booking_earnings")
-    return TemplateResponse(
-        request,
-        "booking/admin/payments/earnings.html",
-        {
-            **earnings.earnings_summary(consultant),
-            "hold_days": settings.EARNING_HOLD_DAYS,
-            "consultant": consultant,
-            "header_title": "My earnings",
-            "page_title": "My earnings",
-        },
-    )
+@require_POST
+def pay_by_hand_view(request):
+    """A booking admin has paid a consultant's available balance outside Stripe."""
+    consultant = Consultant.objects.filter(
+        pk=_int(request.POST.get("consultant"))
+    ).first()
+    currency = request.POST.get("currency", "")[:3]
+    if consultant is None or not currency:
+        messages.error(request, "Choose a consultant and a currency to mark paid.")
+        return redirect("payouts:index")
+    try:
+        payout = payouts.pay_by_hand(
+            consultant=consultant, currency=currency, actor=request.user
+        )
+    except NotPermitted as error:
+        raise PermissionDenied(error.message) from error
+    except BookingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{payout} is marked paid.")
+    return redirect("payouts:index")
+
+
+def _int(value) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
 class EarningsMenuItem(MenuItem):
@@ -278,7 +306,26 @@ class EarningsMenuItem(MenuItem):
 @hooks.register("register_admin_urls")
 def payments_urls():
     return [
-        path("earnings/", earnings_view, name="booking_earnings"),
+        path("earnings/", earnings_pages.earnings_view, name="booking_earnings"),
+        path("earnings/connect/", earnings_pages.connect_view, name="booking_connect"),
+        path(
+            "earnings/statement.csv",
+            earnings_pages.own_statement_csv,
+            name="booking_earnings_csv",
+        ),
+        path(
+            "earnings/consultants/<int:consultant_id>/",
+            earnings_pages.consultant_statement_view,
+            name="booking_consultant_statement",
+        ),
+        path(
+            "earnings/consultants/<int:consultant_id>/statement.csv",
+            earnings_pages.consultant_statement_csv,
+            name="booking_consultant_statement_csv",
+        ),
+        path(
+            "payouts/pay-by-hand/", pay_by_hand_view, name="booking_payout_pay_by_hand"
+        ),
         path(
             "payouts/<int:pk>/mark-paid/",
             mark_payout_paid_view,

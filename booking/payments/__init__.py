@@ -5,6 +5,9 @@ earnings and payouts.
 - `checkout`: starting to pay; payments recorded with and without Checkout.
 - `refunds`: refunds by the cancellation policy, run and retried as jobs.
 - `earnings`: commission, earnings and payouts.
+- `connect`: consultants' Stripe Connect accounts and their onboarding.
+- `payouts`: the weekly payout run, and payouts made by hand.
+- `statement`: a consultant's earnings statement, per currency.
 - `events`: what Stripe's events do to a booking (above the lifecycle: it calls
   its transitions; everything else here sits below it).
 """

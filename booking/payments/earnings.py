@@ -230,24 +230,71 @@ def request_payout(
                 "currency, so choose which."
             )
         currency = held[0] if held else settings.PRACTICE_CURRENCY
-    lines = list(unpaid(consultant, currency, now=now).values_list("pk", "net"))
-    amount = sum((net for _, net in lines), ZERO)
-    if amount < settings.PAYOUT_MINIMUM:
+    payout, amount = open_payout(
+        consultant_id=consultant.pk, currency=currency, now=now
+    )
+    if payout is None:
         raise PayoutRefused(
             f"Your available balance is {amount} {currency}; a payout can be asked "
             f"for from {settings.PAYOUT_MINIMUM} {currency}."
         )
+    return payout
+
+
+def open_payout(
+    *, consultant_id: int, currency: str, now=None, **fields
+) -> tuple[Payout | None, Decimal]:
+    """Under `lock_ledger` (the caller's transaction): a payout that takes every
+    available line in `currency`, each line linked to it so that no other payout
+    takes it, when they sum to at least PAYOUT_MINIMUM (and more than nothing).
+    Else no payout, and the sum."""
+    lock_ledger(consultant_id)
+    lines = list(
+        Earning.objects.filter(
+            consultant_id=consultant_id,
+            payout=None,
+            currency=currency,
+            available_at__lte=now or timezone.now(),
+        ).values_list("pk", "net")
+    )
+    amount = sum((net for _, net in lines), ZERO)
+    if amount < settings.PAYOUT_MINIMUM or amount <= 0:
+        return None, amount
     payout = Payout.objects.create(
-        consultant=consultant, amount=amount, currency=currency
+        consultant_id=consultant_id, amount=amount, currency=currency, **fields
     )
     Earning.objects.filter(pk__in=[pk for pk, _ in lines]).update(payout=payout)
-    return payout
+    return payout, amount
+
+
+def send_transfer(payout: Payout, account: str):
+    """The Stripe transfer of `payout` to `account`, made once: the idempotency
+    key is the payout's, and since Stripe forgets keys after a day, a transfer
+    already made for it (found by its transfer group) is returned as it is."""
+    group = f"haven-payout-{payout.pk}"
+    try:
+        made = client().v1.transfers.list(params={"transfer_group": group, "limit": 1})
+        if made.data:
+            return made.data[0]
+        return client().v1.transfers.create(
+            params={
+                "amount": to_minor(payout.amount, payout.currency),
+                "currency": payout.currency.lower(),
+                "destination": account,
+                "transfer_group": group,
+                "metadata": {"payout": str(payout.pk)},
+            },
+            options={"idempotency_key": group},
+        )
+    except stripe.StripeError as exc:
+        raise PaymentUnavailable(f"Stripe refused the transfer: {exc}") from exc
 
 
 @transaction.atomic
 def mark_payout_paid(*, payout: Payout, actor) -> Payout:
-    """A booking admin pays a requested payout: as a Stripe transfer when the
-    consultant has a connected account (idempotent per payout), else by hand."""
+    """A booking admin pays a payout (requested, or one the weekly run could not
+    transfer): as a Stripe transfer when the consultant has a connected account
+    (the same transfer the run would make, never a second), else by hand."""
     if not actor.has_perm("booking.mark_payout_paid"):
         raise NotPermitted("You do not have permission to mark payouts paid.")
     payout = (
@@ -259,21 +306,10 @@ def mark_payout_paid(*, payout: Payout, actor) -> Payout:
         raise PayoutRefused(f"{payout} is paid already.")
     account = payout.consultant.stripe_account_id
     if account and stripe_enabled():
-        try:
-            transfer = client().v1.transfers.create(
-                params={
-                    "amount": to_minor(payout.amount, payout.currency),
-                    "currency": payout.currency.lower(),
-                    "destination": account,
-                    "metadata": {"payout": str(payout.pk)},
-                },
-                options={"idempotency_key": f"haven-payout-{payout.pk}"},
-            )
-        except stripe.StripeError as exc:
-            raise PaymentUnavailable(f"Stripe refused the transfer: {exc}") from exc
-        payout.stripe_transfer_id = transfer.id
+        payout.stripe_transfer_id = send_transfer(payout, account).id
     payout.status = Payout.Status.PAID
     payout.paid_at = timezone.now()
     payout.paid_by = actor
+    payout.last_error = ""
     payout.save()
     return payout

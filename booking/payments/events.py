@@ -18,6 +18,7 @@ from booking.core.models import Booking
 from booking.core.states import BookingStatus
 from booking.lifecycle import paying
 from booking.payments.checkout import open_checkout
+from booking.payments.connect import account_updated
 from booking.payments.models import (
     Payment,
     ProcessedStripeEvent,
@@ -175,4 +176,5 @@ EVENT_HANDLERS = {
         session, Payment.Status.EXPIRED
     ),
     "charge.refunded": charge_refunded,
+    "account.updated": account_updated,
 }

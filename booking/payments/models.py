@@ -136,12 +136,17 @@ class ProcessedStripeEvent(models.Model):
 
 
 class Payout(models.Model):
-    """Money owed to a consultant from their earnings, asked for by them and paid
+    """Money owed to a consultant from their earnings: asked for by them and paid
     by a booking admin (by hand, or as a Stripe transfer to their connected
-    account)."""
+    account), or made by the weekly payout run (`booking.payments.payouts`) as a
+    Stripe transfer. A run's payout is `processing` from before Stripe is asked
+    until the transfer is recorded, `failed` (with the error) when Stripe refused;
+    either is tried again, with the same idempotency key, by the next run."""
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
+        PROCESSING = "processing", "Being transferred"
+        FAILED = "failed", "Transfer failed, retried next run"
         PAID = "paid", "Paid"
 
     consultant = models.ForeignKey(
@@ -153,6 +158,11 @@ class Payout(models.Model):
         max_length=10, choices=Status.choices, default=Status.REQUESTED
     )
     stripe_transfer_id = models.CharField(max_length=255, blank=True)
+    automatic = models.BooleanField(
+        default=False, help_text="Made by the weekly payout run."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
     requested_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_by = models.ForeignKey(
@@ -185,7 +195,7 @@ class Earning(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
         AVAILABLE = "available", "Available"
-        REQUESTED = "requested", "In a requested payout"
+        REQUESTED = "requested", "In a payout on its way"
         PAID = "paid", "Paid out"
 
     class Kind(models.TextChoices):
@@ -231,3 +241,59 @@ class Earning(models.Model):
         ):
             return self.State.AVAILABLE
         return self.State.PENDING
+
+
+class ConnectedAccount(models.Model):
+    """A consultant's Stripe Express account as Stripe last described it (its
+    `account.updated` events, or a read when they come back from onboarding).
+    Payouts go to `Consultant.stripe_account_id`; this row says whether that
+    account may receive them."""
+
+    consultant = models.OneToOneField(
+        Consultant, on_delete=models.CASCADE, related_name="connected_account"
+    )
+    account_id = models.CharField(max_length=255, unique=True)
+    details_submitted = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    requirements_due = models.JSONField(
+        default=list, blank=True, help_text="What Stripe still needs, by its names."
+    )
+    disabled_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["consultant__name"]
+
+    def __str__(self):
+        return f"Stripe account {self.account_id} of {self.consultant}"
+
+    @property
+    def is_current(self) -> bool:
+        """Still the account payouts go to (an admin may have typed another)."""
+        return self.account_id == self.consultant.stripe_account_id
+
+    @property
+    def ready(self) -> bool:
+        return self.is_current and self.payouts_enabled
+
+    def needs(self) -> list[str]:
+        """What Stripe still asks for, in words."""
+        return [_requirement_words(name) for name in self.requirements_due]
+
+
+# Stripe's names for what it needs, where the name alone would puzzle a person.
+REQUIREMENT_WORDS = {
+    "external_account": "a bank account",
+    "tos_acceptance.date": "acceptance of Stripe's terms",
+    "tos_acceptance.ip": "acceptance of Stripe's terms",
+    "business_profile.url": "a website or profile link",
+    "business_profile.mcc": "the kind of business",
+}
+
+
+def _requirement_words(name: str) -> str:
+    if name in REQUIREMENT_WORDS:
+        return REQUIREMENT_WORDS[name]
+    return name.replace(".", " ").replace("_", " ")

@@ -77,13 +77,25 @@ def stripe_webhook(request):
     if not settings.STRIPE_WEBHOOK_SECRET:
         logger.error("A Stripe webhook arrived but STRIPE_WEBHOOK_SECRET is unset.")
         return HttpResponseBadRequest("Webhook not configured.")
-    try:
-        event = stripe.Webhook.construct_event(
-            request.body,
-            request.headers.get("Stripe-Signature", ""),
-            settings.STRIPE_WEBHOOK_SECRET,
-        )
-    except (ValueError, stripe.SignatureVerificationError):
+    event = _verified_event(request)
+    if event is None:
         return HttpResponseBadRequest("Invalid payload or signature.")
     handled = events.handle_event(event)
     return HttpResponse("ok" if handled else "already processed")
+
+
+def _verified_event(request):
+    """The event, if signed with the platform endpoint's secret or (events of
+    consultants' connected accounts, such as `account.updated`) the Connect
+    endpoint's; else None."""
+    secrets = [settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_CONNECT_WEBHOOK_SECRET]
+    for secret in filter(None, secrets):
+        try:
+            return stripe.Webhook.construct_event(
+                request.body, request.headers.get("Stripe-Signature", ""), secret
+            )
+        except stripe.SignatureVerificationError:
+            continue
+        except ValueError:
+            return None
+    return None

@@ -41,6 +41,8 @@ class FakeStripe(stripe.HTTPClient):
         self.sessions = {}
         self.refunds = {}
         self.transfers = {}
+        self.accounts = {}
+        self.links = []
         self.failures = 0  # answer this many next requests with a Stripe error
         self._replies = {}
 
@@ -71,8 +73,8 @@ class FakeStripe(stripe.HTTPClient):
 
     # stripe.HTTPClient
     def request(self, method, url, headers, post_data=None, *, _usage=None):
-        path = urlsplit(url).path
-        params = dict(parse_qsl(post_data or "", keep_blank_values=True))
+        path, query = urlsplit(url).path, urlsplit(url).query
+        params = dict(parse_qsl(post_data or query or "", keep_blank_values=True))
         headers = dict(headers or {})
         self.calls.append((method, path, headers, params))
         key = headers.get("Idempotency-Key")
@@ -119,10 +121,47 @@ class FakeStripe(stripe.HTTPClient):
                 "id": f"tr_test_{next(_numbers)}",
                 "object": "transfer",
                 "amount": int(params["amount"]),
+                "currency": params["currency"],
                 "destination": params["destination"],
+                "transfer_group": params.get("transfer_group"),
             }
             self.transfers[transfer["id"]] = transfer
             return transfer, 200
+        if parts == ["transfers"] and method == "get":
+            found = [
+                transfer
+                for transfer in self.transfers.values()
+                if transfer["transfer_group"] == params.get("transfer_group")
+            ]
+            return {"object": "list", "data": found, "has_more": False}, 200
+        if parts == ["accounts"] and method == "post":
+            account = {
+                "id": f"acct_test_{next(_numbers)}",
+                "object": "account",
+                "type": params["type"],
+                "email": params.get("email"),
+                "details_submitted": False,
+                "charges_enabled": False,
+                "payouts_enabled": False,
+                "requirements": {
+                    "currently_due": ["external_account", "tos_acceptance.date"],
+                    "past_due": [],
+                    "disabled_reason": "requirements.past_due",
+                },
+            }
+            self.accounts[account["id"]] = account
+            return account, 200
+        if parts[:1] == ["accounts"] and len(parts) == 2 and method == "get":
+            return self.accounts[parts[1]], 200
+        if parts == ["account_links"] and method == "post":
+            link = {
+                "object": "account_link",
+                "url": f"https://connect.stripe.com/setup/e/{params['account']}/"
+                f"{next(_numbers)}",
+                "expires_at": int(time.time()) + 300,
+            }
+            self.links.append(params)
+            return link, 200
         return _error(f"No fake for {method} {path}"), 404
 
     def _create_session(self, params):

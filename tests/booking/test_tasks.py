@@ -62,8 +62,14 @@ def test_migrate_creates_the_schedules():
     assert schedules["booking.tasks.retry_emails"].minutes == 1
     assert schedules["booking.tasks.expire_stale_bookings"].minutes == 15
     assert schedules["booking.tasks.notify_sessions_to_complete"].minutes == 60
+    weekly = schedules.pop("booking.tasks.run_weekly_payouts")
     assert {s.schedule_type for s in schedules.values()} == {Schedule.MINUTES}
     assert {s.repeats for s in schedules.values()} == {-1}
+    # Payouts run weekly, first on the next PAYOUT_WEEKDAY at PAYOUT_HOUR (UTC).
+    assert (weekly.schedule_type, weekly.repeats) == (Schedule.WEEKLY, -1)
+    assert weekly.next_run > timezone.now()
+    assert weekly.next_run - timezone.now() <= timedelta(days=7)
+    assert (weekly.next_run.isoweekday(), weekly.next_run.hour) == (1, 9)
 
 
 def test_creating_the_schedules_again_changes_nothing():

@@ -128,6 +128,8 @@ BOOKING_ADMINS_SEE = {
     "wagtailsnippetchoosers_booking_review:chosen": "review moderation",
     "wagtail_bulk_action[booking,review,delete]": "review moderation",
     "booking_client_data": "clients' data requests",
+    "booking_consultant_statement": "a consultant's earnings statement (payouts)",
+    "booking_consultant_statement_csv": "a consultant's earnings statement (payouts)",
 }
 
 # What a POST may change, by role: case -> reason. A consultant's POST never
