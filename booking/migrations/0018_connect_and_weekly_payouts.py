@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
-        ("booking", "0015_consultant_status_and_service_categories"),
+        ("booking", "0017_practice_setup"),
     ]
 
     operations = [
