@@ -24,6 +24,7 @@ from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 
 from booking.admin import earnings as earnings_pages
+from booking.admin.buttons import post_button
 from booking.core.errors import BookingError, NotPermitted
 from booking.core.models import Consultant
 from booking.payments import earnings as ledger
@@ -184,7 +185,14 @@ class PayoutIndexView(generic.IndexView):
         if instance.status != Payout.Status.PAID and user.has_perm(
             "booking.mark_payout_paid"
         ):
-            buttons.append(_post_button("Mark paid", _mark_paid_url(instance)))
+            buttons.append(
+                post_button(
+                    "Mark paid",
+                    _mark_paid_url(instance),
+                    icon_name="success",
+                    priority=15,
+                )
+            )
         buttons.append(
             Button(
                 "Statement",
@@ -235,15 +243,6 @@ class PayoutViewSet(ReadOnlyViewSet):
             content_type__app_label="booking",
             codename__in=["view_payout", "mark_payout_paid"],
         )
-
-
-def _post_button(label: str, url: str) -> Button:
-    attrs = {
-        "data-controller": "w-action",
-        "data-action": "w-action#post",
-        "data-w-action-url-value": url,
-    }
-    return Button(label, icon_name="success", attrs=attrs, priority=15)
 
 
 def _statement_url(consultant_id: int) -> str:
