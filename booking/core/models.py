@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from modelcluster.models import ClusterableModel
 
 from booking.core.states import ACTIVE, OPEN, BookingSource, BookingStatus
 
@@ -149,7 +150,7 @@ class ServiceCategory(models.Model):
         return self.name
 
 
-class Service(models.Model):
+class Service(ClusterableModel):
     """A kind of session a client can book: how long, how much, and the rules around
     when it can be booked."""
 

@@ -8,7 +8,7 @@
   privacy policy clients accepted (`cms/wagtail_hooks.py` refuses that).
 - Booking admins: every booking action, phone bookings, anyone's availability and
   calendar, emails and failed jobs, spreadsheet imports (historical bookings too),
-  clients' data requests (export, erasure).
+  clients' data requests (export, erasure), services' intake questions.
 - Staff: see bookings (list, inspect, history, calendar), export the list, and
   import consultants, services and weekly availability.
 - Consultants: enter the admin and add or choose images. Their own bookings,
@@ -118,6 +118,11 @@ ROLES = (
             # Clients' data requests: export and erasure (migration 0011).
             "booking.accesslogentry.handle_data_requests",
             *API_TOKENS,
+            # Services' intake questions (migration 0016).
+            *(
+                f"booking.servicequestion.{action}_servicequestion"
+                for action in ("add", "change", "delete", "view")
+            ),
         ),
     ),
     Role(

@@ -7,6 +7,7 @@ from django import forms
 
 from booking.core import dates
 from booking.core.models import Booking
+from booking.intake import answers
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
@@ -72,6 +73,21 @@ class DetailsForm(HoneypotMixin):
     start = forms.DateTimeField(
         widget=forms.HiddenInput, validators=[dates.validate_in_range]
     )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        """`questions`: the service's intake questions, asked after the notes."""
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        if self.questions:
+            names = list(self.fields)
+            at = names.index("consent")
+            self.fields.update(answers.intake_fields(self.questions))
+            self.order_fields(
+                [*names[:at], *answers.intake_fields(self.questions), *names[at:]]
+            )
+
+    def intake_answers(self) -> dict:
+        return answers.collected(self.questions, self.cleaned_data)
 
 
 class LookupForm(HoneypotMixin):

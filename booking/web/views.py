@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from booking.core import ratelimit, tokens
 from booking.core.errors import BookingError, SlotTaken, TokenError
 from booking.core.models import Booking, BookingToken, Consultant, Service
+from booking.intake import answers as intake
 from booking.lifecycle import selectors, services
 from booking.payments import provider, refunds
 from booking.reviews import services as review_services
@@ -45,6 +46,26 @@ DAYS_SHOWN = 7
 # --- choosing -----------------------------------------------------------------------
 
 
+def taking_bookings(view):
+    """For the booking steps: a consultant who is not verified (suspended, left,
+    not yet approved) gets a page saying so instead of a bare "not found"."""
+
+    @wraps(view)
+    def wrapper(request, consultant_id, *args, **kwargs):
+        consultant = get_object_or_404(Consultant, pk=consultant_id)
+        if not consultant.is_active:
+            return TemplateResponse(
+                request,
+                "booking/not_taking_bookings.html",
+                {"consultant": consultant},
+                status=404,
+            )
+        return view(request, consultant_id, *args, **kwargs)
+
+    return wrapper
+
+
+@taking_bookings
 def choose_service(request, consultant_id):
     consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
     return TemplateResponse(
@@ -57,6 +78,7 @@ def choose_service(request, consultant_id):
     )
 
 
+@taking_bookings
 def choose_slot(request, consultant_id, service_slug):
     consultant, service = _offer(consultant_id, service_slug)
     zone = _client_zone(request, consultant)
@@ -80,21 +102,22 @@ def choose_slot(request, consultant_id, service_slug):
     )
 
 
-# Error reports never carry what the client typed (sensitive_post_parameters).
-PERSONAL_FIELDS = ("client_name", "client_email", "client_phone", "client_notes")
-
-
+# Error reports never carry what the client typed (sensitive_post_parameters with
+# no names hides every field: the intake answers' names depend on the service).
 @never_cache
-@sensitive_post_parameters(*PERSONAL_FIELDS)
+@sensitive_post_parameters()
+@taking_bookings
 def details(request, consultant_id, service_slug):
     consultant, service = _offer(consultant_id, service_slug)
+    questions = intake.questions_of(service)
     if request.method != "POST":
         zone = _client_zone(request, consultant)
         form = DetailsForm(
-            initial={"tz": zone.key, "start": request.GET.get("start", "")}
+            initial={"tz": zone.key, "start": request.GET.get("start", "")},
+            questions=questions,
         )
         return _details_page(request, consultant, service, form)
-    form = DetailsForm(request.POST)
+    form = DetailsForm(request.POST, questions=questions)
     if not form.is_valid():
         return _details_page(request, consultant, service, form)
     data = form.cleaned_data
@@ -113,6 +136,7 @@ def details(request, consultant_id, service_slug):
             client_notes=data["client_notes"],
             client_time_zone=data["tz"],
             consent=data["consent"],
+            intake=form.intake_answers(),
         )
     except BookingError as error:
         form.add_error(None, error.message)
