@@ -11,6 +11,7 @@ from booking.core.models import (  # noqa: F401
     ServiceCategory,
     validate_time_zone,
 )
+from booking.intake.models import ServiceQuestion  # noqa: F401
 from booking.notifications.models import OutboxEmail  # noqa: F401
 from booking.payments.models import (  # noqa: F401
     Earning,
@@ -23,4 +24,3 @@ from booking.privacy.models import AccessLogEntry  # noqa: F401
 from booking.reviews.models import Review  # noqa: F401
 from booking.scheduling.models import CalendarFeed, MeetingLink  # noqa: F401
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport  # noqa: F401
-from booking.intake.models import ServiceQuestion  # noqa: F401, E402

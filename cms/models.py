@@ -22,7 +22,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from booking.core.models import Consultant, Service
+from booking.core.models import Consultant, Service, ServiceCategory
 from booking.core.practice import PracticePolicy
 from booking.lifecycle import selectors
 from booking.scheduling.slots import free_slots
@@ -77,7 +77,8 @@ class HomePage(Page):
 
 
 class ConsultantIndexPage(Page):
-    """All consultants, filterable by specialisation, mode, language and search."""
+    """All consultants, filterable by specialisation, the category and mode of the
+    sessions they offer, language and search."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
@@ -98,15 +99,21 @@ class ConsultantIndexPage(Page):
         )
         context["specialisations"] = ConsultantSpecialisation.tags_in_use()
         context["modes"] = Service.Mode.choices
+        context["categories"] = ServiceCategory.objects.filter(
+            services__is_active=True
+        ).distinct()
         return context
 
 
 class ConsultantFilters:
     """The listing's query-string filters, read once and applied to a queryset."""
 
-    def __init__(self, *, specialisation="", mode="", language="", query=""):
+    def __init__(
+        self, *, specialisation="", mode="", category="", language="", query=""
+    ):
         self.specialisation = specialisation
         self.mode = mode if mode in Service.Mode.values else ""
+        self.category = category
         self.language = language
         self.query = query
 
@@ -116,13 +123,16 @@ class ConsultantFilters:
         return cls(
             specialisation=get.get("specialisation", "")[:60],
             mode=get.get("mode", ""),
+            category=get.get("category", "")[:80].strip(),
             language=get.get("language", "")[:40].strip(),
             query=get.get("q", "")[:100].strip(),
         )
 
     @property
     def active(self) -> bool:
-        return any((self.specialisation, self.mode, self.language, self.query))
+        return any(
+            (self.specialisation, self.mode, self.category, self.language, self.query)
+        )
 
     def apply(self, pages):
         """The filters are an ordinary query; the search runs over its pages only.
@@ -131,11 +141,15 @@ class ConsultantFilters:
         queryset itself failed (FilterFieldError) for search plus any filter."""
         if self.specialisation:
             pages = pages.filter(specialisations__slug=self.specialisation)
-        if self.mode:
-            pages = pages.filter(
-                consultant__services__mode=self.mode,
-                consultant__services__is_active=True,
-            )
+        # One filter() for the service conditions: the same active service must
+        # have the mode and the category asked for.
+        offered = {
+            "consultant__services__mode": self.mode,
+            "consultant__services__category__slug": self.category,
+        }
+        offered = {lookup: value for lookup, value in offered.items() if value}
+        if offered:
+            pages = pages.filter(consultant__services__is_active=True, **offered)
         if self.language:
             pages = pages.filter(languages__icontains=self.language)
         if self.query:
@@ -239,7 +253,10 @@ class ConsultantPage(Page):
         context = super().get_context(request, *args, **kwargs)
         self.consultant, services = selectors.offer_of(self.consultant_id)
         context["services"] = services
-        context["next_slots"] = self.next_free_slots(services)
+        context["taking_bookings"] = self.consultant.is_active
+        context["next_slots"] = (
+            self.next_free_slots(services) if self.consultant.is_active else []
+        )
         context["reviews"] = selectors.published_reviews(self.consultant_id)
         return context
 

@@ -9,8 +9,9 @@ from rest_framework import serializers
 
 from booking.admin.actions import ACTIONS
 from booking.core import dates
-from booking.core.models import Booking, Consultant, Service
+from booking.core.models import Booking, Consultant, Service, ServiceCategory
 from booking.core.states import BookingStatus
+from booking.intake.models import ServiceQuestion
 from booking.payments.models import Refund
 
 MAX_SLOT_DAYS = 31
@@ -54,8 +55,36 @@ class ErrorSerializer(serializers.Serializer):
 # --- consultants, services, slots --------------------------------------------------
 
 
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceCategory
+        fields = ["slug", "name", "description"]
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """An intake question; the draft's `intake` answers it under `name`."""
+
+    name = serializers.CharField(source="clean_name")
+    type = serializers.CharField(
+        source="field_type",
+        help_text="singleline, multiline, dropdown, radio, checkboxes (answer with "
+        "a list), date (YYYY-MM-DD), email or number.",
+    )
+    choices = serializers.ListField(
+        source="choice_list",
+        child=serializers.CharField(),
+        help_text="The allowed answers of dropdown, radio and checkboxes.",
+    )
+
+    class Meta:
+        model = ServiceQuestion
+        fields = ["name", "label", "type", "required", "help_text", "choices"]
+
+
 class ServiceSerializer(serializers.ModelSerializer):
     consultants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    questions = QuestionSerializer(many=True, read_only=True)
 
     class Meta:
         model = Service
@@ -72,6 +101,8 @@ class ServiceSerializer(serializers.ModelSerializer):
             "minimum_notice_minutes",
             "booking_window_days",
             "consultants",
+            "category",
+            "questions",
         ]
 
 
@@ -145,6 +176,14 @@ class DraftSerializer(serializers.Serializer):
     client_time_zone = serializers.ChoiceField(choices=TIME_ZONES)
     consent = serializers.BooleanField(
         help_text="The client accepts the privacy policy; must be true."
+    )
+    intake = serializers.DictField(
+        required=False,
+        default=dict,
+        child=serializers.JSONField(),
+        help_text="Answers to the service's intake questions, keyed by each "
+        "question's `name` (see the service's `questions`): text, or a list of "
+        "choices for checkboxes. Errors name the field `intake.<name>`.",
     )
 
     def validate_consent(self, value):

@@ -63,6 +63,14 @@ class ServiceQuestion(AbstractFormField):
     def __str__(self):
         return self.label
 
+    def save(self, *args, **kwargs):
+        if self.sort_order is None:  # added on its own, not in a service's panel
+            last = ServiceQuestion.objects.filter(service_id=self.service_id).aggregate(
+                last=models.Max("sort_order")
+            )["last"]
+            self.sort_order = 0 if last is None else last + 1
+        super().save(*args, **kwargs)
+
     @property
     def choice_list(self) -> list[str]:
         return split_choices(self.choices) if self.field_type in CHOICE_TYPES else []
