@@ -7,6 +7,7 @@ Permissions are the model's own (`booking.servicequestion.*`), which only bookin
 admins hold (`booking.core.roles`)."""
 
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -22,7 +23,9 @@ class ServiceQuestionViewSet(ModelViewSet):
     add_to_reference_index = False
     copy_view_enabled = False
     inspect_view_enabled = False
-    form_fields = ["service", "label", "help_text", "required", "field_type", "choices"]
+    # The model's own panels (as a service's inline panel shows them), with the
+    # service in front: here a question is not inside its service.
+    panels = [FieldPanel("service"), *ServiceQuestion.panels]
     list_filter = ["service", "field_type", "required"]
     search_fields = ["label", "help_text"]
     search_backend_name = None

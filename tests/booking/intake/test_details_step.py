@@ -30,10 +30,17 @@ def fresh_rate_limits():
 def service():
     consultant = ConsultantFactory(name="Maya Stone", time_zone="Europe/Berlin")
     service = ServiceFactory(title="Counselling", consultants=[consultant])
-    ask(service, "What brings you here?", "multiline", help_text="A sentence is enough.")
+    ask(
+        service, "What brings you here?", "multiline", help_text="A sentence is enough."
+    )
     ask(service, "How did you hear of us?", "radio", choices="Friend\nDoctor\nWeb")
-    ask(service, "Preferred days", "checkboxes", choices="Monday,Tuesday,Friday",
-        required=False)
+    ask(
+        service,
+        "Preferred days",
+        "checkboxes",
+        choices="Monday,Tuesday,Friday",
+        required=False,
+    )
     ask(service, "Date of your last session", "date", required=False)
     return service
 
@@ -165,8 +172,9 @@ def test_a_choice_question_needs_its_choices(service):
 
 
 def test_a_service_asks_each_question_once(service):
-    question = ServiceQuestion(service=service, label="What brings you here",
-                               field_type="singleline")
+    question = ServiceQuestion(
+        service=service, label="What brings you here", field_type="singleline"
+    )
 
     with pytest.raises(ValidationError) as error:
         question.full_clean()
