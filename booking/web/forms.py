@@ -29,7 +29,12 @@ class HoneypotMixin(forms.Form):
     """A field people never see (hidden by CSS and from screen readers); bots that
     fill every input fill it too."""
 
-    website = forms.CharField(required=False, label="Leave this empty")
+    # Out of the tab order too: aria-hidden content must hold nothing focusable.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def clean_website(self):
         if self.cleaned_data["website"]:
