@@ -5,6 +5,8 @@ at most 100 characters. A value the filter cannot read is a 400 naming it."""
 
 import django_filters
 from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, filters
 
 from booking.core.models import Booking, Consultant, Service, ServiceCategory
@@ -76,8 +78,13 @@ class ServiceFilter(django_filters.FilterSet):
         form = PriceRangeForm
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice by slug through a filter method, which the schema cannot guess."""
+
+
 class ConsultantFilter(django_filters.FilterSet):
-    category = django_filters.ModelChoiceFilter(
+    category = SlugChoiceFilter(
         queryset=ServiceCategory.objects.all(),
         to_field_name="slug",
         method="offering_category",
