@@ -86,10 +86,9 @@ class DetailsForm(HoneypotMixin):
         if self.questions:
             names = list(self.fields)
             at = names.index("consent")
-            self.fields.update(answers.intake_fields(self.questions))
-            self.order_fields(
-                [*names[:at], *answers.intake_fields(self.questions), *names[at:]]
-            )
+            asked = answers.intake_fields(self.questions)
+            self.fields.update(asked)
+            self.order_fields([*names[:at], *asked, *names[at:]])
 
     def intake_answers(self) -> dict:
         return answers.collected(self.questions, self.cleaned_data)
