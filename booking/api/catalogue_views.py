@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, filters, generics
 from rest_framework.response import Response
 
-from booking.api import serializers as s
+from booking.api import catalogue_serializers as s
 from booking.api.base import Pagination, PublicView
 from booking.api.filters import ConsultantFilter, SearchFilter, ServiceFilter
 from booking.core.models import Consultant, Service, ServiceCategory

@@ -12,7 +12,7 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,12 +23,13 @@ from django.views.decorators.http import require_POST
 
 from booking.core import ratelimit, tokens
 from booking.core.errors import BookingError, SlotTaken, TokenError
-from booking.core.models import Booking, BookingToken, Consultant, Service
+from booking.core.models import Booking, BookingToken, Consultant
 from booking.intake import answers as intake
 from booking.lifecycle import selectors, services
 from booking.payments import provider, refunds
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
+from booking.web.bookable import offer, taking_bookings
 from booking.web.forms import (
     DetailsForm,
     LookupForm,
@@ -46,25 +47,6 @@ DAYS_SHOWN = 7
 # --- choosing -----------------------------------------------------------------------
 
 
-def taking_bookings(view):
-    """For the booking steps: a consultant who is not verified (suspended, left,
-    not yet approved) gets a page saying so instead of a bare "not found"."""
-
-    @wraps(view)
-    def wrapper(request, consultant_id, *args, **kwargs):
-        consultant = get_object_or_404(Consultant, pk=consultant_id)
-        if not consultant.is_active:
-            return TemplateResponse(
-                request,
-                "booking/not_taking_bookings.html",
-                {"consultant": consultant},
-                status=404,
-            )
-        return view(request, consultant_id, *args, **kwargs)
-
-    return wrapper
-
-
 @taking_bookings
 def choose_service(request, consultant_id):
     consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
@@ -80,7 +62,7 @@ def choose_service(request, consultant_id):
 
 @taking_bookings
 def choose_slot(request, consultant_id, service_slug):
-    consultant, service = _offer(consultant_id, service_slug)
+    consultant, service = offer(consultant_id, service_slug)
     zone = _client_zone(request, consultant)
     first_day = _first_day(request, zone)
     slots = _week_of_slots(consultant, service, zone, first_day)
@@ -108,7 +90,7 @@ def choose_slot(request, consultant_id, service_slug):
 @sensitive_post_parameters()
 @taking_bookings
 def details(request, consultant_id, service_slug):
-    consultant, service = _offer(consultant_id, service_slug)
+    consultant, service = offer(consultant_id, service_slug)
     questions = intake.questions_of(service)
     if request.method != "POST":
         zone = _client_zone(request, consultant)
@@ -371,14 +353,6 @@ def manage_reschedule(request, token, booking):
 
 
 # --- helpers ---------------------------------------------------------------------
-
-
-def _offer(consultant_id, service_slug) -> tuple[Consultant, Service]:
-    consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
-    service = consultant.services.filter(slug=service_slug, is_active=True).first()
-    if service is None:
-        raise Http404("This consultant does not offer that session.")
-    return consultant, service
 
 
 def _client_zone(request, consultant) -> ZoneInfo:
