@@ -3,6 +3,7 @@ plain pages, with strict parent/child rules (bakerydemo's pattern)."""
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -109,11 +110,19 @@ class ConsultantFilters:
     """The listing's query-string filters, read once and applied to a queryset."""
 
     def __init__(
-        self, *, specialisation="", mode="", category="", language="", query=""
+        self,
+        *,
+        specialisation="",
+        mode="",
+        category="",
+        price_max="",
+        language="",
+        query="",
     ):
         self.specialisation = specialisation
         self.mode = mode if mode in Service.Mode.values else ""
         self.category = category
+        self.price_max = _price_or_none(price_max)
         self.language = language
         self.query = query
 
@@ -124,6 +133,7 @@ class ConsultantFilters:
             specialisation=get.get("specialisation", "")[:60],
             mode=get.get("mode", ""),
             category=get.get("category", "")[:80].strip(),
+            price_max=get.get("price_max", "")[:12].strip(),
             language=get.get("language", "")[:40].strip(),
             query=get.get("q", "")[:100].strip(),
         )
@@ -132,7 +142,7 @@ class ConsultantFilters:
     def active(self) -> bool:
         return any(
             (self.specialisation, self.mode, self.category, self.language, self.query)
-        )
+        ) or (self.price_max is not None)
 
     def apply(self, pages):
         """The filters are an ordinary query; the search runs over its pages only.
@@ -146,8 +156,9 @@ class ConsultantFilters:
         offered = {
             "consultant__services__mode": self.mode,
             "consultant__services__category__slug": self.category,
+            "consultant__services__price__lte": self.price_max,
         }
-        offered = {lookup: value for lookup, value in offered.items() if value}
+        offered = {k: value for k, value in offered.items() if value not in ("", None)}
         if offered:
             pages = pages.filter(consultant__services__is_active=True, **offered)
         if self.language:
@@ -159,6 +170,16 @@ class ConsultantFilters:
         if self.query:
             return pages.search(self.query, order_by_relevance=False)
         return pages
+
+
+def _price_or_none(text: str) -> Decimal | None:
+    """A price someone typed, or None for an empty or unreadable one (the
+    listing ignores a filter it cannot read, as it does an unknown mode)."""
+    try:
+        price = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return price if price.is_finite() and 0 <= price < 10**8 else None
 
 
 class ConsultantSpecialisation(TaggedItemBase):

@@ -1,9 +1,10 @@
-"""The consultant listing's category filter (without JavaScript: a plain GET
-form), and a consultant who is not taking bookings: their page shows no booking
-button or free times and says why, and the booking steps refuse with the same
-words."""
+"""The consultant listing's category and price filters (without JavaScript: a
+plain GET form), and a consultant who is not taking bookings: their page shows
+no booking button or free times and says why, and the booking steps refuse with
+the same words."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -78,6 +79,29 @@ def test_odd_category_values_just_match_nobody(client, categories, query):
 
     assert response.status_code == 200
     assert names(response) == []
+
+
+@pytest.fixture
+def priced(team):
+    for name, price in (("Ana", "40.00"), ("Ben", "80.00"), ("Cara", "120.00")):
+        consultant = ConsultantFactory(name=name)
+        ServiceFactory(consultants=[consultant], price=Decimal(price))
+        publish_consultant_page(team, name, consultant=consultant)
+
+
+def test_the_listing_filters_by_the_highest_price(client, priced):
+    assert names(client.get("/team/?price_max=80")) == ["Ana", "Ben"]
+    assert names(client.get("/team/?price_max=0")) == []
+    page = client.get("/team/?price_max=80.5").text
+    assert 'name="price_max" type="number"' in page and 'value="80.5"' in page
+
+
+@pytest.mark.parametrize("value", ["cheap", "NaN", "-Infinity", "1e999", "-5", ""])
+def test_an_unreadable_price_is_ignored(client, priced, value):
+    response = client.get(f"/team/?price_max={value}")
+
+    assert response.status_code == 200
+    assert names(response) == ["Ana", "Ben", "Cara"]
 
 
 # --- not taking bookings ------------------------------------------------------------
