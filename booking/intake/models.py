@@ -45,11 +45,15 @@ class ServiceQuestion(AbstractFormField):
     field_type.required_on_save = True
 
     panels = [
-        FieldPanel("label"),
-        FieldPanel("help_text"),
+        FieldPanel("label", help_text="The question as the client reads it."),
+        FieldPanel("help_text", help_text="A line under the question (optional)."),
         FieldPanel("required"),
         FieldPanel("field_type", required_on_save=True),
-        FieldPanel("choices"),
+        FieldPanel(
+            "choices",
+            help_text="For drop-down, radio buttons and checkboxes: one choice a "
+            "line (or separated by commas on one line).",
+        ),
     ]
 
     class Meta(AbstractFormField.Meta):

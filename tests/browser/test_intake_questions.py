@@ -1,5 +1,6 @@
 """A client answers a service's two intake questions on the details step in a real
-browser, on a desktop and on a phone. axe-core (bundled in axe-playwright-python,
+browser, on a desktop and on a phone, and a booking admin adds a question on the
+Intake questions screen. axe-core (bundled in axe-playwright-python,
 read from disk, never the network) checks the step, before and after a missed
 answer; screenshots go to test-artifacts/browser/."""
 
@@ -10,9 +11,22 @@ import axe_playwright_python
 import pytest
 
 from booking.core.models import Booking
-from tests.factories import ConsultantFactory, ServiceFactory, ask, next_monday_at
+from booking.core.roles import BOOKING_ADMINS
+from booking.intake.models import ServiceQuestion
+from tests.factories import (
+    ConsultantFactory,
+    ServiceFactory,
+    ask,
+    member,
+    next_monday_at,
+)
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the admin needs the groups, root page and collection that
+# migrations create, which a transactional test's flush would remove.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 SCREENS = {
@@ -81,3 +95,33 @@ def test_a_client_answers_the_intake_questions(
         "What brings you here?": "Trouble sleeping.",
         "How did you hear of us?": "Doctor",
     }
+
+
+def test_a_booking_admin_adds_an_intake_question(
+    browser, live_server, shoot, transactional_db
+):
+    ServiceFactory(title="Couples counselling")
+    member(BOOKING_ADMINS, username="frontdesk")
+    context = browser.new_context(**SCREENS["desktop"])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Username").fill("frontdesk")
+    page.get_by_label("Password").fill("correct horse")
+    page.get_by_role("button", name="Sign in").click()
+
+    page.goto(f"{live_server.url}/admin/intake_questions/new/")
+    page.locator("#id_service").select_option(label="Couples counselling")
+    page.locator("#id_label").fill("How long have you been together?")
+    page.locator("#id_field_type").select_option(label="Drop-down choice")
+    page.locator("#id_choices").fill("Under a year\nOne to five years\nLonger")
+    shoot(page, "add-question")
+    assert violations(page) == []
+    page.get_by_role("button", name="Create").click()
+    page.get_by_role("link", name="How long have you been together?").wait_for()
+    shoot(page, "questions")
+    assert violations(page) == []
+    context.close()
+
+    question = ServiceQuestion.objects.get()
+    assert question.choice_list == ["Under a year", "One to five years", "Longer"]
