@@ -38,7 +38,9 @@ class QuestionSerializer(serializers.ModelSerializer):
 
 class ServiceSerializer(serializers.ModelSerializer):
     consultants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    category = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     questions = QuestionSerializer(many=True, read_only=True)
 
     class Meta:
