@@ -56,7 +56,11 @@ class CreateDraft(PublicView):
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         consultant, service = offered(data.pop("consultant"), data.pop("service"))
-        data["intake"] = intake.clean_api_answers(service, data.pop("intake"))
+        answers = data.pop("intake")
+        # A consultant not taking bookings is refused by create_draft, with that
+        # sentence, rather than with the questions nobody will be asked.
+        if consultant.is_active:
+            data["intake"] = intake.clean_api_answers(service, answers)
         booking, _ = services.create_draft(
             consultant=consultant, service=service, source=BookingSource.API, **data
         )

@@ -266,3 +266,14 @@ def test_a_consultant_not_verified_takes_no_draft(api, offer, status):
         "Dr Ada Example is not taking bookings at the moment."
     )
     assert not Booking.objects.exists()
+
+
+def test_a_suspended_consultants_refusal_comes_before_their_questions(api, asked):
+    consultant, service = asked
+    consultant.status = "suspended"
+    consultant.save()
+
+    response = api.post("/api/v1/bookings/", draft(consultant, service), format="json")
+
+    assert response.status_code == 400
+    assert "not taking bookings" in response.json()["message"]
