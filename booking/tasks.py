@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking.admin import exports as admin_exports
+from booking.admin.permissions import intake_visible_to
 from booking.core.models import Booking, payment_due_before
 from booking.core.states import BookingStatus
 from booking.lifecycle import services
@@ -96,7 +97,9 @@ def _expire(stale, reason: str) -> int:
 def write_export(job_id: int) -> str:
     """A large booking export (booking.spreadsheets.exports), writing the rows the
     bookings list shows its owner, its progress as it goes."""
-    return exports.write_export(job_id, bookings_for=admin_exports.bookings_for)
+    return exports.write_export(
+        job_id, bookings_for=admin_exports.bookings_for, intake_for=intake_visible_to
+    )
 
 
 def delete_expired_exports() -> int:

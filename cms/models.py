@@ -3,6 +3,7 @@ plain pages, with strict parent/child rules (bakerydemo's pattern)."""
 
 import re
 from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -22,7 +23,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from booking.core.models import Consultant, Service
+from booking.core.models import Consultant, Service, ServiceCategory
 from booking.core.practice import PracticePolicy
 from booking.lifecycle import selectors
 from booking.scheduling.slots import free_slots
@@ -89,7 +90,8 @@ def featured_consultant_pages(limit: int = 3) -> list:
 
 
 class ConsultantIndexPage(Page):
-    """All consultants, filterable by specialisation, mode, language and search."""
+    """All consultants, filterable by specialisation, the category and mode of the
+    sessions they offer, language and search."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
@@ -114,16 +116,30 @@ class ConsultantIndexPage(Page):
             for value, label in Service.Mode.choices
             if value != Service.Mode.BOTH
         ]
+        context["categories"] = ServiceCategory.objects.filter(
+            services__is_active=True
+        ).distinct()
         return context
 
 
 class ConsultantFilters:
     """The listing's query-string filters, read once and applied to a queryset."""
 
-    def __init__(self, *, specialisation="", mode="", language="", query=""):
+    def __init__(
+        self,
+        *,
+        specialisation="",
+        mode="",
+        category="",
+        price_max="",
+        language="",
+        query="",
+    ):
         self.specialisation = specialisation
         modes = (Service.Mode.ONLINE, Service.Mode.IN_PERSON)
         self.mode = mode if mode in modes else ""
+        self.category = category
+        self.price_max = _price_or_none(price_max)
         self.language = language
         self.query = query
 
@@ -133,13 +149,17 @@ class ConsultantFilters:
         return cls(
             specialisation=get.get("specialisation", "")[:60],
             mode=get.get("mode", ""),
+            category=get.get("category", "")[:80].strip(),
+            price_max=get.get("price_max", "")[:12].strip(),
             language=get.get("language", "")[:40].strip(),
             query=get.get("q", "")[:100].strip(),
         )
 
     @property
     def active(self) -> bool:
-        return any((self.specialisation, self.mode, self.language, self.query))
+        return any(
+            (self.specialisation, self.mode, self.category, self.language, self.query)
+        ) or (self.price_max is not None)
 
     def apply(self, pages):
         """The filters are an ordinary query; the search runs over its pages only.
@@ -148,12 +168,19 @@ class ConsultantFilters:
         queryset itself failed (FilterFieldError) for search plus any filter."""
         if self.specialisation:
             pages = pages.filter(specialisations__slug=self.specialisation)
-        if self.mode:
-            # A service held online or in person counts for either.
-            pages = pages.filter(
-                consultant__services__mode__in=[self.mode, Service.Mode.BOTH],
-                consultant__services__is_active=True,
-            )
+        # One filter() for the service conditions: the same active service must
+        # have the mode (a service held online or in person counts for either),
+        # the category and the price asked for.
+        offered = {
+            "consultant__services__mode__in": (
+                [self.mode, Service.Mode.BOTH] if self.mode else None
+            ),
+            "consultant__services__category__slug": self.category,
+            "consultant__services__price__lte": self.price_max,
+        }
+        offered = {k: value for k, value in offered.items() if value not in ("", None)}
+        if offered:
+            pages = pages.filter(consultant__services__is_active=True, **offered)
         if self.language:
             pages = pages.filter(languages__icontains=self.language)
         if self.query:
@@ -163,6 +190,16 @@ class ConsultantFilters:
         if self.query:
             return pages.search(self.query, order_by_relevance=False)
         return pages
+
+
+def _price_or_none(text: str) -> Decimal | None:
+    """A price someone typed, or None for an empty or unreadable one (the
+    listing ignores a filter it cannot read, as it does an unknown mode)."""
+    try:
+        price = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return None
+    return price if price.is_finite() and 0 <= price < 10**8 else None
 
 
 class ConsultantSpecialisation(TaggedItemBase):
@@ -257,7 +294,10 @@ class ConsultantPage(Page):
         context = super().get_context(request, *args, **kwargs)
         self.consultant, services = selectors.offer_of(self.consultant_id)
         context["services"] = services
-        context["next_slots"] = self.next_free_slots(services)
+        context["taking_bookings"] = self.consultant.is_active
+        context["next_slots"] = (
+            self.next_free_slots(services) if self.consultant.is_active else []
+        )
         context["reviews"] = selectors.published_reviews(self.consultant_id)
         return context
 

@@ -177,3 +177,12 @@ def _wagtail_root():
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
     return Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+
+
+def ask(service, label, field_type="singleline", **fields):
+    """An intake question of `service` (booking/intake), saved in the order asked."""
+    from booking.intake.models import ServiceQuestion
+
+    return ServiceQuestion.objects.create(
+        service=service, label=label, field_type=field_type, **fields
+    )

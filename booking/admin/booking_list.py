@@ -18,6 +18,7 @@ from wagtail.admin.widgets import Button
 
 from booking.admin.actions import action_buttons
 from booking.admin.permissions import (
+    intake_visible_to,
     local_text,
     sees_everyone,
     visible_bookings,
@@ -161,9 +162,10 @@ class BookingIndexView(generic.IndexView):
             target=f"bookings list, {spreadsheet_format.upper()}",
             request=self.request,
         )
+        intake = intake_visible_to(self.request.user)
         if spreadsheet_format == self.FORMAT_CSV:
-            return exports.csv_response(queryset)
-        return exports.xlsx_response(queryset)
+            return exports.csv_response(queryset, intake=intake)
+        return exports.xlsx_response(queryset, intake=intake)
 
 
 def large_export_redirect(request, *, format: str):

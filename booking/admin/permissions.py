@@ -79,6 +79,18 @@ def can_see_intake_notes(user, booking) -> bool:
     )
 
 
+def intake_visible_to(user):
+    """For exports: which bookings' intake answers `user` may read, as a test of
+    a booking (`can_see_intake_notes` without a query a row), or None when they
+    may read none, so the export has no Intake column at all."""
+    if user.has_perm("booking.change_booking"):
+        return lambda booking: True
+    own = set(Consultant.objects.filter(user_id=user.pk).values_list("pk", flat=True))
+    if not own:
+        return None
+    return lambda booking: booking.consultant_id in own
+
+
 def sees_everyone(user) -> bool:
     return booking_policy.model_permission(user, ANY_ACTION)
 

@@ -11,6 +11,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from booking.core.models import Service, ServiceCategory
+from booking.intake.panels import QUESTIONS_PANEL
 
 
 class ServiceIndexView(generic.IndexView):
@@ -73,6 +74,7 @@ class ServiceViewSet(ModelViewSet):
             heading="When it can be booked",
         ),
         FieldPanel("consultants", widget=forms.CheckboxSelectMultiple),
+        QUESTIONS_PANEL,
         FieldPanel("is_active", heading="Active"),
     ]
 

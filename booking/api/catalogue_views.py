@@ -1,4 +1,5 @@
-"""What anyone may read: active consultants and services, and free slots."""
+"""What anyone may read: active consultants and services, service categories, and
+free slots."""
 
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,10 +13,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, filters, generics
 from rest_framework.response import Response
 
-from booking.api import serializers as s
+from booking.api import catalogue_serializers as s
 from booking.api.base import Pagination, PublicView
-from booking.api.filters import SearchFilter, ServiceFilter
-from booking.core.models import Consultant, Service
+from booking.api.filters import ConsultantFilter, SearchFilter, ServiceFilter
+from booking.core.models import Consultant, Service, ServiceCategory
+from booking.intake.models import ServiceQuestion
 from booking.scheduling import hours
 from booking.scheduling.slots import free_slots
 
@@ -31,7 +33,8 @@ class ConsultantList(PublicView, generics.ListAPIView):
 
     serializer_class = s.ConsultantSerializer
     pagination_class = Pagination
-    filter_backends = [SearchFilter, filters.OrderingFilter]
+    filter_backends = [DjangoFilterBackend, SearchFilter, filters.OrderingFilter]
+    filterset_class = ConsultantFilter
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
     ordering = ["name"]
@@ -48,8 +51,16 @@ class ConsultantDetail(PublicView, generics.RetrieveAPIView):
 
 
 def active_services():
-    return Service.objects.filter(is_active=True).prefetch_related(
-        Prefetch("consultants", queryset=Consultant.objects.filter(is_active=True))
+    return (
+        Service.objects.filter(is_active=True)
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("consultants", queryset=Consultant.objects.filter(is_active=True)),
+            Prefetch(
+                "questions",
+                queryset=ServiceQuestion.objects.order_by("sort_order", "pk"),
+            ),
+        )
     )
 
 
@@ -78,6 +89,15 @@ class ServiceDetail(PublicView, generics.RetrieveAPIView):
 
     def get_queryset(self):
         return active_services()
+
+
+class CategoryList(PublicView, generics.ListAPIView):
+    """The service categories, to filter services and consultants by
+    (`?category=<slug>`)."""
+
+    serializer_class = s.CategorySerializer
+    pagination_class = Pagination
+    queryset = ServiceCategory.objects.all()
 
 
 class Slots(PublicView):
@@ -146,6 +166,7 @@ class Index(PublicView):
                 "resources": {
                     "consultants": reverse("api:consultants"),
                     "services": reverse("api:services"),
+                    "categories": reverse("api:categories"),
                     "slots": "/api/v1/consultants/{id}/slots/",
                     "bookings": reverse("api:create"),
                     "find my booking": reverse("api:find"),

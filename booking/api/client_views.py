@@ -16,6 +16,7 @@ from booking.core import practice, tokens
 from booking.core.errors import InvalidTransition
 from booking.core.models import Booking, BookingToken, Consultant, Service
 from booking.core.states import BookingSource
+from booking.intake import answers as intake
 from booking.lifecycle import selectors, services
 from booking.payments import events, provider, refunds
 from booking.reviews import services as review_services
@@ -55,6 +56,11 @@ class CreateDraft(PublicView):
         form.is_valid(raise_exception=True)
         data = dict(form.validated_data)
         consultant, service = offered(data.pop("consultant"), data.pop("service"))
+        answers = data.pop("intake")
+        # A consultant not taking bookings is refused by create_draft, with that
+        # sentence, rather than with the questions nobody will be asked.
+        if consultant.is_active:
+            data["intake"] = intake.clean_api_answers(service, answers)
         booking, _ = services.create_draft(
             consultant=consultant, service=service, source=BookingSource.API, **data
         )

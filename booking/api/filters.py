@@ -1,11 +1,15 @@
 """Filters of the API's lists: `?status=&consultant=&service=&date_from=&date_to=`
-for bookings (dates of the session's start, UTC), `?consultant=` for services;
-`?search=` of at most 100 characters."""
+for bookings (dates of the session's start, UTC), `?consultant=&category=
+&price_min=&price_max=` for services, `?category=` for consultants; `?search=` of
+at most 100 characters. A value the filter cannot read is a 400 naming it."""
 
 import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, filters
 
-from booking.core.models import Booking, Consultant, Service
+from booking.core.models import Booking, Consultant, Service, ServiceCategory
 from booking.core.states import BookingStatus
 
 
@@ -31,16 +35,70 @@ class BookingFilter(django_filters.FilterSet):
         fields = []
 
 
+class PriceRangeForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("price_max", "price_max must not be below price_min.")
+        return data
+
+
 class ServiceFilter(django_filters.FilterSet):
     consultant = django_filters.ModelChoiceFilter(
         queryset=Consultant.objects.all(),
         field_name="consultants",
         help_text="Only services this consultant offers (their id).",
     )
+    category = django_filters.ModelChoiceFilter(
+        queryset=ServiceCategory.objects.all(),
+        to_field_name="slug",
+        help_text="A category's slug (see /api/v1/categories/).",
+    )
+    price_min = django_filters.NumberFilter(
+        field_name="price",
+        lookup_expr="gte",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        help_text="Lowest price, in the service's own currency.",
+    )
+    price_max = django_filters.NumberFilter(
+        field_name="price",
+        lookup_expr="lte",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        help_text="Highest price, in the service's own currency.",
+    )
 
     class Meta:
         model = Service
         fields = []
+        form = PriceRangeForm
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """A choice by slug through a filter method, which the schema cannot guess."""
+
+
+class ConsultantFilter(django_filters.FilterSet):
+    category = SlugChoiceFilter(
+        queryset=ServiceCategory.objects.all(),
+        to_field_name="slug",
+        method="offering_category",
+        help_text="Only consultants offering a service of this category (its slug).",
+    )
+
+    class Meta:
+        model = Consultant
+        fields = []
+
+    def offering_category(self, queryset, name, value):
+        return queryset.filter(
+            services__category=value, services__is_active=True
+        ).distinct()
 
 
 class SearchFilter(filters.SearchFilter):

@@ -9,11 +9,10 @@ from rest_framework import serializers
 
 from booking.admin.actions import ACTIONS
 from booking.core import dates
-from booking.core.models import Booking, Consultant, Service
+from booking.core.models import Booking
 from booking.core.states import BookingStatus
 from booking.payments.models import Refund
 
-MAX_SLOT_DAYS = 31
 ACTION_NAMES = list(ACTIONS)
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
@@ -51,75 +50,6 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-# --- consultants, services, slots --------------------------------------------------
-
-
-class ServiceSerializer(serializers.ModelSerializer):
-    consultants = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-
-    class Meta:
-        model = Service
-        fields = [
-            "slug",
-            "title",
-            "description",
-            "duration_minutes",
-            "price",
-            "currency",
-            "mode",
-            "capacity",
-            "requires_approval",
-            "minimum_notice_minutes",
-            "booking_window_days",
-            "consultants",
-        ]
-
-
-class ConsultantSerializer(serializers.ModelSerializer):
-    services = serializers.SlugRelatedField(
-        many=True, read_only=True, slug_field="slug"
-    )
-
-    class Meta:
-        model = Consultant
-        fields = ["id", "name", "time_zone", "services"]
-
-
-class SlotQuerySerializer(serializers.Serializer):
-    service = serializers.SlugField(
-        max_length=120, help_text="The service's slug (see /api/v1/services/)."
-    )
-    date_from = BoundedDateField(
-        required=False, help_text="First day, in `tz` (default: today)."
-    )
-    date_to = BoundedDateField(
-        required=False,
-        help_text=f"Last day, included (default: 7 days; at most "
-        f"{MAX_SLOT_DAYS} days in all).",
-    )
-    tz = serializers.ChoiceField(
-        choices=TIME_ZONES,
-        required=False,
-        help_text="The client's IANA time zone for the days and the answer "
-        "(default: the consultant's).",
-    )
-
-
-class SlotSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
-    seats_left = serializers.IntegerField()
-
-
-class SlotsSerializer(serializers.Serializer):
-    consultant = serializers.IntegerField()
-    service = serializers.CharField()
-    tz = serializers.CharField()
-    date_from = serializers.DateField()
-    date_to = serializers.DateField()
-    slots = SlotSerializer(many=True)
-
-
 # --- the client's booking ---------------------------------------------------------
 
 
@@ -145,6 +75,14 @@ class DraftSerializer(serializers.Serializer):
     client_time_zone = serializers.ChoiceField(choices=TIME_ZONES)
     consent = serializers.BooleanField(
         help_text="The client accepts the privacy policy; must be true."
+    )
+    intake = serializers.DictField(
+        required=False,
+        default=dict,
+        child=serializers.JSONField(),
+        help_text="Answers to the service's intake questions, keyed by each "
+        "question's `name` (see the service's `questions`): text, or a list of "
+        "choices for checkboxes. Errors name the field `intake.<name>`.",
     )
 
     def validate_consent(self, value):

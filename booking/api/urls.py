@@ -19,6 +19,7 @@ v1 = [
     path(
         "services/<slug:slug>/", catalogue_views.ServiceDetail.as_view(), name="service"
     ),
+    path("categories/", catalogue_views.CategoryList.as_view(), name="categories"),
     path("bookings/", client_views.CreateDraft.as_view(), name="create"),
     path("bookings/verify/", client_views.Verify.as_view(), name="verify"),
     path("bookings/find/", client_views.Find.as_view(), name="find"),

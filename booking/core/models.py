@@ -219,7 +219,7 @@ class ServiceCategory(models.Model):
         return self.name
 
 
-class Service(models.Model):
+class Service(ClusterableModel):
     """A kind of session a client can book: how long, how much, and the rules around
     when it can be booked."""
 

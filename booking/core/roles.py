@@ -7,8 +7,8 @@
   down for good. Not a whole section at once (no "bulk_delete"), and never a
   privacy policy clients accepted (`cms/wagtail_hooks.py` refuses that).
 - Booking admins: every booking action, phone bookings, setting up the practice
-  (consultants, services, service categories; migration 0016), anyone's
-  availability and calendar, emails and failed jobs, spreadsheet imports
+  (consultants, services, service categories, services' intake questions),
+  anyone's availability and calendar, emails and failed jobs, spreadsheet imports
   (historical bookings too), clients' data requests (export, erasure).
 - Staff: see bookings (list, inspect, history, calendar), export the list, and
   import consultants, services and weekly availability.
@@ -132,6 +132,11 @@ ROLES = (
             # Clients' data requests: export and erasure (migration 0011).
             "booking.accesslogentry.handle_data_requests",
             *API_TOKENS,
+            # Services' intake questions (migration 0016).
+            *(
+                f"booking.servicequestion.{action}_servicequestion"
+                for action in ("add", "change", "delete", "view")
+            ),
         ),
     ),
     Role(

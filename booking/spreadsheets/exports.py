@@ -33,8 +33,10 @@ from django_q.tasks import async_task
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from booking.core.models import Booking
 from booking.spreadsheets.models import ExportJob
 from booking.spreadsheets.resources import BookingExportResource, BookingResource
+from booking.spreadsheets.widgets import spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 Status = ExportJob.Status
@@ -54,24 +56,43 @@ def chunk_size() -> int:
 
 
 def booking_rows(
-    queryset, *, native: bool, progress: Callable[[int], None] | None = None
+    queryset,
+    *,
+    native: bool,
+    progress: Callable[[int], None] | None = None,
+    intake: Callable[[Booking], bool] | None = None,
 ) -> Iterator[list]:
     """The header, then one list of cells per booking. `native` gives numbers
     and datetimes (XLSX); otherwise every cell is text (CSV). `progress` is called
-    with the number of rows written after every chunk."""
+    with the number of rows written after every chunk. With `intake` (which
+    bookings' intake answers the reader may see) a last column, Intake, holds
+    those answers, one "question: answer" a line; without it there is none."""
     resource = BookingExportResource()
     fields = resource.get_export_fields()
-    yield resource.get_export_headers()
+    headers = resource.get_export_headers()
+    yield [*headers, "Intake"] if intake else headers
     size = chunk_size()
     written = 0
-    for written, booking in enumerate(
-        BookingResource.prepare(queryset).iterator(chunk_size=size), 1
-    ):
-        yield resource.export_row(booking, fields, native=native)
+    rows = BookingResource.prepare(queryset)
+    if intake:
+        rows = rows.only(*BookingResource.loaded_fields, "intake")
+    for written, booking in enumerate(rows.iterator(chunk_size=size), 1):
+        row = resource.export_row(booking, fields, native=native)
+        if intake:
+            row.append(
+                spreadsheet_safe(intake_text(booking) if intake(booking) else "")
+            )
+        yield row
         if progress and written % size == 0:
             progress(written)
     if progress:
         progress(written)
+
+
+def intake_text(booking: Booking) -> str:
+    return "\n".join(
+        f"{question}: {answer}" for question, answer in booking.intake.items()
+    )
 
 
 class Echo:
@@ -79,19 +100,19 @@ class Echo:
         return value
 
 
-def csv_lines(queryset, progress=None) -> Iterator[str]:
+def csv_lines(queryset, progress=None, intake=None) -> Iterator[str]:
     writer = csv.writer(Echo())
     yield BOM
-    for row in booking_rows(queryset, native=False, progress=progress):
+    for row in booking_rows(queryset, native=False, progress=progress, intake=intake):
         yield writer.writerow(row)
 
 
-def write_xlsx(queryset, output, progress=None) -> None:
+def write_xlsx(queryset, output, progress=None, intake=None) -> None:
     """A write-only workbook: rows go to a temporary file as they come, so memory
     does not grow with the number of rows. Dates are real dates."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Bookings")
-    for row in booking_rows(queryset, native=True, progress=progress):
+    for row in booking_rows(queryset, native=True, progress=progress, intake=intake):
         sheet.append([_xlsx_value(value) for value in row])
     workbook.save(output)
 
@@ -107,16 +128,16 @@ def filename(extension: str) -> str:
     return f"bookings-{timezone.localtime():%Y-%m-%d-%H%M}.{extension}"
 
 
-def csv_response(queryset) -> StreamingHttpResponse:
-    lines = (line.encode() for line in csv_lines(queryset))
+def csv_response(queryset, *, intake=None) -> StreamingHttpResponse:
+    lines = (line.encode() for line in csv_lines(queryset, intake=intake))
     response = StreamingHttpResponse(lines, content_type=CONTENT_TYPES["csv"])
     response["Content-Disposition"] = f'attachment; filename="{filename("csv")}"'
     return response
 
 
-def xlsx_response(queryset) -> FileResponse:
+def xlsx_response(queryset, *, intake=None) -> FileResponse:
     output = BytesIO()
-    write_xlsx(queryset, output)
+    write_xlsx(queryset, output, intake=intake)
     output.seek(0)
     return FileResponse(
         output,
@@ -162,10 +183,13 @@ def export_root() -> Path:
     return Path(settings.BOOKING_SPREADSHEET_ROOT) / "exports"
 
 
-def write_export(job_id: int, *, bookings_for: Callable) -> str:
+def write_export(
+    job_id: int, *, bookings_for: Callable, intake_for: Callable | None = None
+) -> str:
     """Write one job's file with the rows `bookings_for(owner, query)` returns (the
-    bookings list's own queryset, handed in by the job). The job is claimed first,
-    so a task delivered twice writes it once."""
+    bookings list's own queryset, handed in by the job), and the Intake column
+    `intake_for(owner)` allows (see `booking_rows`). The job is claimed first, so
+    a task delivered twice writes it once."""
     claimed = ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
         status=Status.RUNNING, updated_at=timezone.now()
     )
@@ -173,7 +197,8 @@ def write_export(job_id: int, *, bookings_for: Callable) -> str:
         return f"export {job_id} was already taken or is gone"
     job = ExportJob.objects.select_related("owner").get(pk=job_id)
     try:
-        _write(job, bookings_for)
+        intake = intake_for(job.owner) if intake_for else None
+        _write(job, bookings_for, intake)
     except Exception as exc:
         logger.exception("Export %s failed", job_id)
         update_job(job, status=Status.FAILED, error=f"The export failed: {exc}")
@@ -181,7 +206,7 @@ def write_export(job_id: int, *, bookings_for: Callable) -> str:
     return f"export {job_id}: {job.rows_done} rows"
 
 
-def _write(job: ExportJob, bookings_for: Callable) -> None:
+def _write(job: ExportJob, bookings_for: Callable, intake) -> None:
     queryset = bookings_for(job.owner, job.query)
     update_job(job, rows_total=queryset.count())
     name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
@@ -193,9 +218,9 @@ def _write(job: ExportJob, bookings_for: Callable) -> None:
 
     if job.format == ExportJob.Format.CSV:
         with target.open("w", encoding="utf-8", newline="") as output:
-            output.writelines(csv_lines(queryset, progress))
+            output.writelines(csv_lines(queryset, progress, intake))
     else:
-        write_xlsx(queryset, target, progress)
+        write_xlsx(queryset, target, progress, intake)
     update_job(
         job,
         status=Status.DONE,

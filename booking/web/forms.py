@@ -7,6 +7,7 @@ from django import forms
 
 from booking.core import dates
 from booking.core.models import Booking
+from booking.intake import answers
 
 TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
 
@@ -28,7 +29,12 @@ class HoneypotMixin(forms.Form):
     """A field people never see (hidden by CSS and from screen readers); bots that
     fill every input fill it too."""
 
-    website = forms.CharField(required=False, label="Leave this empty")
+    # Out of the tab order too: aria-hidden content must hold nothing focusable.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def clean_website(self):
         if self.cleaned_data["website"]:
@@ -72,6 +78,20 @@ class DetailsForm(HoneypotMixin):
     start = forms.DateTimeField(
         widget=forms.HiddenInput, validators=[dates.validate_in_range]
     )
+
+    def __init__(self, *args, questions=(), **kwargs):
+        """`questions`: the service's intake questions, asked after the notes."""
+        super().__init__(*args, **kwargs)
+        self.questions = list(questions)
+        if self.questions:
+            names = list(self.fields)
+            at = names.index("consent")
+            asked = answers.intake_fields(self.questions)
+            self.fields.update(asked)
+            self.order_fields([*names[:at], *asked, *names[at:]])
+
+    def intake_answers(self) -> dict:
+        return answers.collected(self.questions, self.cleaned_data)
 
 
 class LookupForm(HoneypotMixin):

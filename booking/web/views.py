@@ -12,7 +12,7 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,11 +23,13 @@ from django.views.decorators.http import require_POST
 
 from booking.core import ratelimit, tokens
 from booking.core.errors import BookingError, SlotTaken, TokenError
-from booking.core.models import Booking, BookingToken, Consultant, Service
+from booking.core.models import Booking, BookingToken, Consultant
+from booking.intake import answers as intake
 from booking.lifecycle import selectors, services
 from booking.payments import provider, refunds
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
+from booking.web.bookable import offer, taking_bookings
 from booking.web.forms import (
     DetailsForm,
     LookupForm,
@@ -45,6 +47,7 @@ DAYS_SHOWN = 7
 # --- choosing -----------------------------------------------------------------------
 
 
+@taking_bookings
 def choose_service(request, consultant_id):
     consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
     return TemplateResponse(
@@ -57,8 +60,9 @@ def choose_service(request, consultant_id):
     )
 
 
+@taking_bookings
 def choose_slot(request, consultant_id, service_slug):
-    consultant, service = _offer(consultant_id, service_slug)
+    consultant, service = offer(consultant_id, service_slug)
     zone = _client_zone(request, consultant)
     first_day = _first_day(request, zone)
     slots = _week_of_slots(consultant, service, zone, first_day)
@@ -80,21 +84,22 @@ def choose_slot(request, consultant_id, service_slug):
     )
 
 
-# Error reports never carry what the client typed (sensitive_post_parameters).
-PERSONAL_FIELDS = ("client_name", "client_email", "client_phone", "client_notes")
-
-
+# Error reports never carry what the client typed (sensitive_post_parameters with
+# no names hides every field: the intake answers' names depend on the service).
 @never_cache
-@sensitive_post_parameters(*PERSONAL_FIELDS)
+@sensitive_post_parameters()
+@taking_bookings
 def details(request, consultant_id, service_slug):
-    consultant, service = _offer(consultant_id, service_slug)
+    consultant, service = offer(consultant_id, service_slug)
+    questions = intake.questions_of(service)
     if request.method != "POST":
         zone = _client_zone(request, consultant)
         form = DetailsForm(
-            initial={"tz": zone.key, "start": request.GET.get("start", "")}
+            initial={"tz": zone.key, "start": request.GET.get("start", "")},
+            questions=questions,
         )
         return _details_page(request, consultant, service, form)
-    form = DetailsForm(request.POST)
+    form = DetailsForm(request.POST, questions=questions)
     if not form.is_valid():
         return _details_page(request, consultant, service, form)
     data = form.cleaned_data
@@ -113,6 +118,7 @@ def details(request, consultant_id, service_slug):
             client_notes=data["client_notes"],
             client_time_zone=data["tz"],
             consent=data["consent"],
+            intake=form.intake_answers(),
         )
     except BookingError as error:
         form.add_error(None, error.message)
@@ -347,14 +353,6 @@ def manage_reschedule(request, token, booking):
 
 
 # --- helpers ---------------------------------------------------------------------
-
-
-def _offer(consultant_id, service_slug) -> tuple[Consultant, Service]:
-    consultant = get_object_or_404(Consultant, pk=consultant_id, is_active=True)
-    service = consultant.services.filter(slug=service_slug, is_active=True).first()
-    if service is None:
-        raise Http404("This consultant does not offer that session.")
-    return consultant, service
 
 
 def _client_zone(request, consultant) -> ZoneInfo:

@@ -1,5 +1,6 @@
 """Every role sees and changes only what it should in the booking admin's screens
-(issue 27): the review chooser, the API tokens screen, the refunds list."""
+(issue 27): the review chooser, the API tokens screen, the refunds list, the
+intake questions."""
 
 import json
 
@@ -9,9 +10,17 @@ from wagtail.admin.viewsets import viewsets
 from wagtail.models import APIToken
 
 from booking.core.roles import BOOKING_ADMINS, CONSULTANTS, EDITORS, STAFF
+from booking.intake.models import ServiceQuestion
 from booking.payments.models import Payment, Refund
 from booking.reviews.models import Review
-from tests.factories import ConsultantFactory, UserFactory, make_draft, member
+from tests.factories import (
+    ConsultantFactory,
+    ServiceFactory,
+    UserFactory,
+    ask,
+    make_draft,
+    member,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +184,67 @@ def test_staff_do_not_open_the_refunds_list(client):
     client.force_login(member(STAFF))
 
     assert client.get("/admin/refunds/").status_code in (302, 403)
+
+
+# --- intake questions -----------------------------------------------------------------
+
+QUESTIONS = "/admin/intake_questions/"
+
+
+def test_booking_admins_add_and_list_a_services_intake_questions(client):
+    service = ServiceFactory(title="Couples counselling")
+    client.force_login(member(BOOKING_ADMINS))
+
+    created = client.post(
+        QUESTIONS + "new/",
+        {
+            "service": service.pk,
+            "label": "Does your partner know you booked?",
+            "help_text": "",
+            "required": "on",
+            "field_type": "radio",
+            "choices": "Yes\nNo",
+        },
+    )
+    listed = client.get(QUESTIONS, {"service": service.pk}).content.decode()
+
+    assert created.status_code == 302
+    question = ServiceQuestion.objects.get()
+    assert (question.service, question.clean_name, question.choice_list) == (
+        service,
+        "does_your_partner_know_you_booked",
+        ["Yes", "No"],
+    )
+    assert "Does your partner know you booked?" in listed
+    assert "Couples counselling" in listed
+
+
+def test_a_choice_question_without_choices_is_refused_on_the_screen(client):
+    service = ServiceFactory()
+    client.force_login(member(BOOKING_ADMINS))
+
+    response = client.post(
+        QUESTIONS + "new/",
+        {"service": service.pk, "label": "Pick", "field_type": "dropdown"},
+    )
+
+    assert response.status_code == 200
+    assert "Give the choices, one a line" in response.content.decode()
+    assert not ServiceQuestion.objects.exists()
+
+
+@pytest.mark.parametrize("role", [STAFF, CONSULTANTS, EDITORS])
+def test_other_roles_neither_see_nor_change_intake_questions(client, role):
+    question = ask(ServiceFactory(), "Current medication")
+    client.force_login(member(role))
+
+    pages = [
+        client.get(QUESTIONS),
+        client.get(f"{QUESTIONS}edit/{question.pk}/"),
+        client.post(f"{QUESTIONS}edit/{question.pk}/", {"label": "Changed"}),
+        client.post(f"{QUESTIONS}delete/{question.pk}/"),
+    ]
+
+    assert [page.status_code for page in pages] == [302] * 4
+    question.refresh_from_db()
+    assert question.label == "Current medication"

@@ -1,0 +1,1 @@
+"""Intake questions: what a service asks a client on the booking's details step."""
