@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from wagtail import hooks
+from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import ActionColumn, HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -166,6 +167,11 @@ class ReasonColumn(ActionColumn):
     cell_template_name = "wagtailadmin/generic/history/action_cell.html"
 
 
+class ChangesPaginator(WagtailPaginator):
+    verbose_name = "change"
+    verbose_name_plural = "changes"
+
+
 class BookingHistoryView(ScopedObjectMixin, HistoryView):
     """The booking's audit log. Whoever may see the booking sees its history."""
 
@@ -183,6 +189,13 @@ class BookingHistoryView(ScopedObjectMixin, HistoryView):
             user_can_unschedule=False,
         )
         return [reason, *others]
+
+    # "4 changes", not Wagtail's "4 model log entries".
+    verbose_name_plural = "changes"
+    paginator_class = ChangesPaginator
+
+    def get_page_subtitle(self):
+        return f"Booking {self.object.reference}"
 
     def get_edit_url(self, instance):
         return reverse(self.inspect_url_name, args=(quote(instance.pk),))

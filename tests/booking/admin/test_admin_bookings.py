@@ -310,6 +310,8 @@ def test_history_shows_each_transition_with_who_and_why(
     assert "Rejected (Pending approval → Rejected)" in html
     assert "No capacity this week" in html
     assert "Client verified their email" in html
+    assert f"Booking {booking.reference}" in html
+    assert "model log entries" not in html
 
 
 # --- transition buttons -------------------------------------------------------------
