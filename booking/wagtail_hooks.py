@@ -34,6 +34,7 @@ ACTIONS = {
     ),
     "booking.confirm_free": ("Confirm free session", "Confirmed (free session)"),
     "booking.complete": ("Complete booking", "Marked completed"),
+    "booking.mark_no_show": ("Mark no-show", "Marked a no-show"),
     "booking.cancel": ("Cancel booking", "Cancelled"),
     "booking.reschedule": ("Reschedule booking", "Rescheduled"),
     "booking.review": ("Review", "Client left a review"),

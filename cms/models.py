@@ -23,7 +23,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from booking.core.models import Consultant, Service
-from booking.core.practice import PracticePolicy
+from booking.core.practice import NO_SHOW_FEES, PracticePolicy
 from booking.lifecycle import selectors
 from booking.scheduling.slots import free_slots
 from cms.blocks import BodyBlock
@@ -442,6 +442,14 @@ class PracticeSettings(BaseSiteSetting):
         "back to the booking admins for approval. Untick to let clients move "
         "within the consultant's free times without it.",
     )
+    no_show_fee = models.CharField(
+        max_length=4,
+        choices=NO_SHOW_FEES,
+        default="full",
+        help_text="When a consultant marks a paid session a no-show (the client did "
+        "not come): keep the full fee, which the consultant earns as for a session "
+        "held, or refund the client in full.",
+    )
     cancellation_policy = RichTextField(
         blank=True,
         features=["bold", "italic", "link", "ul"],
@@ -476,6 +484,7 @@ class PracticeSettings(BaseSiteSetting):
                 FieldPanel("late_refund_percent"),
                 FieldPanel("cancellation_policy"),
                 FieldPanel("client_moves_need_approval"),
+                FieldPanel("no_show_fee"),
             ],
             heading="Cancelling and moving",
         ),
@@ -493,6 +502,7 @@ class PracticeSettings(BaseSiteSetting):
             late_refund_percent=self.late_refund_percent,
             payment_instructions=self.payment_instructions,
             client_moves_need_approval=self.client_moves_need_approval,
+            no_show_fee=self.no_show_fee,
         )
 
     @property

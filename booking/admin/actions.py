@@ -21,6 +21,7 @@ from wagtail.admin.widgets import Button
 
 from booking.admin.forms import (
     MoveForm,
+    NoShowForm,
     PaymentForm,
     ReasonForm,
     RescheduleForm,
@@ -52,6 +53,8 @@ class Action:
     priority: int = 50
     is_payment: bool = False
     permission: str = ""
+    # Wagtail's "serious" style for actions that cannot be undone and move money.
+    classname: str = ""
 
     def permitted(self, booking: Booking, user) -> bool:
         """Whether `user` may do this at all (whatever the state)."""
@@ -175,6 +178,20 @@ ACTIONS = {
             ),
         ),
         Action(
+            "no_show",
+            "Mark no-show…",
+            "mark as a no-show",
+            "Marked as a no-show",
+            transition="mark_no_show",
+            form_class=NoShowForm,
+            icon="warning",
+            priority=36,
+            classname="serious",
+            run=lambda booking, user, data: paying.mark_no_show(
+                booking=booking, actor=user
+            ),
+        ),
+        Action(
             "cancel",
             "Cancel booking…",
             "cancel",
@@ -226,6 +243,7 @@ def action_buttons(booking: Booking, user, *, back: str = "") -> list[Button]:
                 icon_name=action.icon,
                 attrs=attrs,
                 priority=action.priority,
+                classname=action.classname,
             )
         )
     return buttons
