@@ -87,9 +87,7 @@ def sessions_panel(user, now) -> BookingsPanel:
     end = hours.local_moment(today + timedelta(days=2), time(0), zone)
     sessions = (
         visible_bookings(user)
-        .filter(
-            status__in=(*SLOT_HOLDING, *HELD), start__gte=start, start__lt=end
-        )
+        .filter(status__in=(*SLOT_HOLDING, *HELD), start__gte=start, start__lt=end)
         .select_related("consultant", "service")
         .order_by("start", "pk")
     )

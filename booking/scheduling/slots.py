@@ -21,7 +21,7 @@ from schedule.models import Event, Rule
 
 from booking.core.errors import InvalidBookingData, SlotTaken
 from booking.core.models import Booking, Consultant, Service
-from booking.core.states import HELD, SLOT_HOLDING, BookingStatus
+from booking.core.states import HELD, SLOT_HOLDING
 from booking.scheduling.hours import (
     Kind,
     instant,
