@@ -517,6 +517,16 @@ def practice_policy() -> PracticePolicy | None:
     return practice.policy if practice else None
 
 
+def consultant_profile_page(consultant) -> "ConsultantPage | None":
+    """The consultant's profile page, a live one first (registered with
+    `booking.core.profiles` in `CmsConfig.ready`); None without one."""
+    return (
+        ConsultantPage.objects.filter(consultant=consultant)
+        .order_by("-live", "pk")
+        .first()
+    )
+
+
 def privacy_policy_revision():
     """The live revision of the privacy policy page named in the default site's
     practice settings: the version a client accepts when booking (registered
