@@ -509,6 +509,10 @@ class PracticeSettings(BaseSiteSetting):
     def cancellation_terms(self) -> str:
         return self.policy.cancellation_terms
 
+    @property
+    def no_show_terms(self) -> str:
+        return self.policy.no_show_terms
+
 
 def practice_policy() -> PracticePolicy | None:
     """The default site's practice policy (registered with `booking.core.practice`

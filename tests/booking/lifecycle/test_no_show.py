@@ -350,3 +350,22 @@ def test_the_api_refuses_staff_and_other_consultants(offline, desk, full_fee):
     assert staff.status_code == 403
     assert other.status_code == 404
     assert Booking.objects.get(pk=booking.pk).status == S.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("fee", "promise"),
+    [
+        ("full", "If you miss a session without cancelling, the full fee is kept."),
+        ("none", "If you miss a session without cancelling, you are refunded in full."),
+    ],
+)
+def test_the_client_reads_the_no_show_rule_before_the_session(
+    client, offline, desk, practice_settings, fee, promise
+):
+    practice_settings(no_show_fee=fee)
+    booking = confirmed(desk, ended=False)
+    token = tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
+
+    page = client.get(reverse("booking:manage", args=[token]))
+
+    assert promise in page.content.decode()
