@@ -24,7 +24,7 @@ from booking.admin.actions import ACTIONS, action_url
 from booking.admin.availability import zone_label
 from booking.admin.permissions import forbidden, own_consultant
 from booking.core import profiles
-from booking.core.models import Booking, Consultant
+from booking.core.models import Booking
 from booking.core.states import BookingStatus
 from booking.payments import earnings
 from booking.scheduling import hours
@@ -141,7 +141,7 @@ class MyPracticeView(WagtailAdminTemplateMixin, TemplateView):
         )
         today = bookings.filter(start__gte=self.midnight(0), start__lt=tomorrow)
         upcoming = bookings.filter(start__gte=tomorrow, start__lt=horizon)
-        consultant: Consultant = self.consultant
+        consultant = self.consultant
         return super().get_context_data(
             consultant=consultant,
             zone_label=zone_label(consultant),
