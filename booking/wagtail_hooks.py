@@ -10,6 +10,7 @@ import booking.admin.dashboard  # noqa: F401  (registers its hooks)
 import booking.admin.exports  # noqa: F401  (registers its hooks)
 import booking.admin.imports  # noqa: F401  (registers its hooks)
 import booking.admin.intake  # noqa: F401  (registers its hooks)
+import booking.admin.my_practice  # noqa: F401  (registers its hooks)
 import booking.admin.outbox  # noqa: F401  (registers its hooks)
 import booking.admin.payments  # noqa: F401  (registers its hooks)
 import booking.admin.practice  # noqa: F401  (registers its hooks)
@@ -37,6 +38,7 @@ ACTIONS = {
     ),
     "booking.confirm_free": ("Confirm free session", "Confirmed (free session)"),
     "booking.complete": ("Complete booking", "Marked completed"),
+    "booking.mark_no_show": ("Mark no-show", "Marked a no-show"),
     "booking.cancel": ("Cancel booking", "Cancelled"),
     "booking.reschedule": ("Reschedule booking", "Rescheduled"),
     "booking.review": ("Review", "Client left a review"),

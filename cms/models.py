@@ -24,7 +24,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from booking.core.models import Consultant, Service, ServiceCategory
-from booking.core.practice import PracticePolicy
+from booking.core.practice import NO_SHOW_FEES, PracticePolicy
 from booking.lifecycle import selectors
 from booking.scheduling.slots import free_slots
 from cms.blocks import BodyBlock
@@ -500,6 +500,14 @@ class PracticeSettings(BaseSiteSetting):
         "back to the booking admins for approval. Untick to let clients move "
         "within the consultant's free times without it.",
     )
+    no_show_fee = models.CharField(
+        max_length=4,
+        choices=NO_SHOW_FEES,
+        default="full",
+        help_text="When a consultant marks a paid session a no-show (the client did "
+        "not come): keep the full fee, which the consultant earns as for a session "
+        "held, or refund the client in full.",
+    )
     cancellation_policy = RichTextField(
         blank=True,
         features=["bold", "italic", "link", "ul"],
@@ -534,6 +542,7 @@ class PracticeSettings(BaseSiteSetting):
                 FieldPanel("late_refund_percent"),
                 FieldPanel("cancellation_policy"),
                 FieldPanel("client_moves_need_approval"),
+                FieldPanel("no_show_fee"),
             ],
             heading="Cancelling and moving",
         ),
@@ -551,11 +560,16 @@ class PracticeSettings(BaseSiteSetting):
             late_refund_percent=self.late_refund_percent,
             payment_instructions=self.payment_instructions,
             client_moves_need_approval=self.client_moves_need_approval,
+            no_show_fee=self.no_show_fee,
         )
 
     @property
     def cancellation_terms(self) -> str:
         return self.policy.cancellation_terms
+
+    @property
+    def no_show_terms(self) -> str:
+        return self.policy.no_show_terms
 
 
 def practice_policy() -> PracticePolicy | None:
@@ -563,6 +577,16 @@ def practice_policy() -> PracticePolicy | None:
     in `CmsConfig.ready`); None before the practice has saved its settings."""
     practice = PracticeSettings.objects.filter(site__is_default_site=True).first()
     return practice.policy if practice else None
+
+
+def consultant_profile_page(consultant) -> "ConsultantPage | None":
+    """The consultant's profile page, a live one first (registered with
+    `booking.core.profiles` in `CmsConfig.ready`); None without one."""
+    return (
+        ConsultantPage.objects.filter(consultant=consultant)
+        .order_by("-live", "pk")
+        .first()
+    )
 
 
 def privacy_policy_revision():

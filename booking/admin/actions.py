@@ -22,6 +22,7 @@ from wagtail.admin.widgets import Button
 
 from booking.admin.forms import (
     MoveForm,
+    NoShowForm,
     PaymentForm,
     ReasonForm,
     RescheduleForm,
@@ -201,6 +202,20 @@ ACTIONS = {
             ),
         ),
         Action(
+            "no_show",
+            "Mark no-show…",
+            "mark as a no-show",
+            "Marked as a no-show",
+            transition="mark_no_show",
+            form_class=NoShowForm,
+            icon="warning",
+            priority=36,
+            serious=True,
+            run=lambda booking, user, data: paying.mark_no_show(
+                booking=booking, actor=user
+            ),
+        ),
+        Action(
             "cancel",
             "Cancel booking…",
             "cancel",
@@ -253,6 +268,7 @@ def action_buttons(booking: Booking, user, *, back: str = "") -> list[Button]:
                 icon_name=action.icon,
                 attrs=attrs,
                 priority=action.priority,
+                classname="serious" if action.serious else "",
             )
         )
     return buttons

@@ -155,6 +155,7 @@ def _timeline(booking: Booking) -> list[tuple[str, object]]:
         ("Payment started", booking.payment_started_at),
         ("Confirmed", booking.confirmed_at),
         ("Completed", booking.completed_at),
+        ("No-show", booking.no_show_at),
         ("Cancelled", booking.cancelled_at),
     ]
     return [(label, moment) for label, moment in moments if moment]

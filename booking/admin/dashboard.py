@@ -16,7 +16,7 @@ from wagtail.admin.ui.components import Component
 
 from booking.admin.permissions import local_text, own_consultant, visible_bookings
 from booking.core.models import payment_due_before
-from booking.core.states import SLOT_HOLDING, BookingStatus
+from booking.core.states import HELD, SLOT_HOLDING, BookingStatus
 from booking.scheduling import hours
 
 S = BookingStatus
@@ -87,9 +87,7 @@ def sessions_panel(user, now) -> BookingsPanel:
     end = hours.local_moment(today + timedelta(days=2), time(0), zone)
     sessions = (
         visible_bookings(user)
-        .filter(
-            status__in=(*SLOT_HOLDING, S.COMPLETED), start__gte=start, start__lt=end
-        )
+        .filter(status__in=(*SLOT_HOLDING, *HELD), start__gte=start, start__lt=end)
         .select_related("consultant", "service")
         .order_by("start", "pk")
     )

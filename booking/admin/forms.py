@@ -9,7 +9,7 @@ from django import forms
 from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
 
 from booking.admin.permissions import OVERRIDE
-from booking.core import dates
+from booking.core import dates, practice
 from booking.core.models import Consultant, Service
 from booking.scheduling import hours, slots
 
@@ -24,6 +24,29 @@ class ReasonForm(forms.Form):
 
     def __init__(self, *args, booking, user, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class NoShowForm(forms.Form):
+    """Nothing to fill in: the page says what the practice's no-show fee does to
+    this booking's money before the admin confirms."""
+
+    def __init__(self, *args, booking, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.consequence = no_show_consequence(booking)
+
+
+def no_show_consequence(booking) -> str:
+    """What marking `booking` a no-show does with its money, by the practice's
+    no-show fee (Settings → Practice settings)."""
+    if booking.amount_paid <= 0:
+        return "Nothing was paid for this session, so no money moves."
+    paid = f"{booking.amount_paid} {booking.currency}"
+    if practice.policy().keeps_no_show_fee:
+        return (
+            f"The practice keeps the fee: the {paid} paid stays, and the "
+            "consultant earns it as for a completed session."
+        )
+    return f"The practice charges no fee for a no-show: the {paid} paid is refunded."
 
 
 class PaymentForm(forms.Form):

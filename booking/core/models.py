@@ -351,10 +351,18 @@ def payment_due_before(moment) -> models.Q:
     )
 
 
-def may_complete(booking, user) -> bool:
-    return user.has_perm("booking.complete_booking") or (
+def is_own_session(booking, user) -> bool:
+    return (
         booking.consultant.user_id is not None and booking.consultant.user_id == user.pk
     )
+
+
+def may_complete(booking, user) -> bool:
+    return user.has_perm("booking.complete_booking") or is_own_session(booking, user)
+
+
+def may_mark_no_show(booking, user) -> bool:
+    return user.has_perm("booking.mark_no_show") or is_own_session(booking, user)
 
 
 class Booking(fsm.ConcurrentTransitionMixin, models.Model):
@@ -439,6 +447,7 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
     payment_started_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    no_show_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -467,6 +476,7 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
             ("reject_booking", "Can reject bookings"),
             ("cancel_booking", "Can cancel bookings"),
             ("complete_booking", "Can mark bookings completed"),
+            ("mark_no_show", "Can mark bookings as no-shows"),
             ("reschedule_booking", "Can reschedule bookings"),
             ("record_offline_payment", "Can record offline payments"),
             (
@@ -485,6 +495,12 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
         if self.approved_at is None:
             return None
         return min(self.approved_at + payment_window(), self.start)
+
+    @property
+    def held_at(self):
+        """When the session counted as held: marked completed, or a no-show
+        whose fee the practice keeps (the consultant earns it alike)."""
+        return self.completed_at or self.no_show_at
 
     @property
     def status_label(self) -> str:
@@ -600,6 +616,19 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
     )
     def complete(self):
         self.completed_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.CONFIRMED,
+        target=S.NO_SHOW,
+        conditions=[session_has_ended],
+        permission=may_mark_no_show,
+        custom={"label": "Mark no-show"},
+    )
+    def mark_no_show(self):
+        """The client did not come. What happens to the money is the practice's
+        no-show fee (`booking.lifecycle.paying.mark_no_show`)."""
+        self.no_show_at = timezone.now()
 
     @fsm.transition(
         field=status,

@@ -1,6 +1,6 @@
 """The practice's own rules, as the booking domain reads them: its cancellation and
-refund policy, how to pay in offline mode, and whether a client's move of an
-approved booking needs approval again.
+refund policy, what a no-show costs, how to pay in offline mode, and whether a
+client's move of an approved booking needs approval again.
 
 The practice sets them in the Wagtail admin (Settings → Practice settings), which
 `cms` owns; `booking` never imports `cms`, so `cms` registers where they are read
@@ -13,6 +13,14 @@ from dataclasses import dataclass
 
 from django.utils.html import strip_tags
 
+# What a client who does not come to a confirmed session pays: nothing (the
+# payment is refunded in full) or the full fee (the consultant earns it as for a
+# session held).
+NO_SHOW_FEES = (
+    ("none", "No fee: refund the client in full"),
+    ("full", "Full fee: keep the payment"),
+)
+
 
 @dataclass(frozen=True)
 class PracticePolicy:
@@ -21,6 +29,11 @@ class PracticePolicy:
     # The practice's text (HTML from a rich-text field), or "" for none.
     payment_instructions: str = ""
     client_moves_need_approval: bool = True
+    no_show_fee: str = "full"
+
+    @property
+    def keeps_no_show_fee(self) -> bool:
+        return self.no_show_fee == "full"
 
     @property
     def payment_instructions_text(self) -> str:
@@ -39,6 +52,13 @@ class PracticePolicy:
         if late:
             return f"{full} Later, {late}% is refunded."
         return f"{full} Later cancellations are not refunded."
+
+    @property
+    def no_show_terms(self) -> str:
+        """What a client who misses a session without cancelling is told."""
+        if self.keeps_no_show_fee:
+            return "If you miss a session without cancelling, the full fee is kept."
+        return "If you miss a session without cancelling, you are refunded in full."
 
 
 _source: Callable[[], PracticePolicy | None] | None = None

@@ -68,6 +68,7 @@ BOOKING_ACTIONS = tuple(
         "reject_booking",
         "cancel_booking",
         "complete_booking",
+        "mark_no_show",
         "reschedule_booking",
         "record_offline_payment",
         "override_availability",

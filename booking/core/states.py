@@ -10,6 +10,7 @@ class BookingStatus(models.TextChoices):
     PAYMENT_PENDING = "payment_pending", "Payment in progress"
     CONFIRMED = "confirmed", "Confirmed"
     COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
     CANCELLED = "cancelled", "Cancelled"
     REJECTED = "rejected", "Rejected"
 
@@ -24,7 +25,9 @@ ACTIVE = SLOT_HOLDING
 OPEN = (S.DRAFT, *SLOT_HOLDING)
 # States from which a booking may be moved to another time.
 MOVABLE = (S.PENDING, S.APPROVED, S.CONFIRMED)
-FINAL = (S.COMPLETED, S.CANCELLED, S.REJECTED)
+FINAL = (S.COMPLETED, S.NO_SHOW, S.CANCELLED, S.REJECTED)
+# Sessions whose time was used (held, or kept for a client who did not come).
+HELD = (S.COMPLETED, S.NO_SHOW)
 
 
 class BookingSource(models.TextChoices):

@@ -86,25 +86,40 @@ def load_demo_bookings() -> list[Consultant]:
         start = _weekday_at(consultant, days_ahead=day, hour=10)
         _booking_in_state(admin, consultant, counselling, start, client, state)
     _completed_session(admin, consultants[0], counselling)
+    _no_show_session(admin, consultants[1], counselling)
     return consultants
 
 
 def _completed_session(admin, consultant, service) -> Booking:
     """A session from last week, taken by phone, paid and done."""
-    start = _weekday_at(consultant, days_ahead=-7, hour=11)
+    booking = _past_paid_session(
+        admin, consultant, service, days_ago=7, client="Olivia Brown"
+    )
+    return services.complete(booking=booking, actor=admin)
+
+
+def _no_show_session(admin, consultant, service) -> Booking:
+    """A paid session from a few days ago that the client did not come to."""
+    booking = _past_paid_session(
+        admin, consultant, service, days_ago=4, client="Oscar Grant"
+    )
+    return paying.mark_no_show(booking=booking, actor=admin)
+
+
+def _past_paid_session(admin, consultant, service, *, days_ago, client) -> Booking:
+    start = _weekday_at(consultant, days_ahead=-days_ago, hour=11)
     booking = services.create_admin_booking(
         actor=admin,
         consultant=consultant,
         service=service,
         start=start,
-        client_name="Olivia Brown",
-        client_email="olivia.brown@example.com",
+        client_name=client,
+        client_email=f"{client.lower().replace(' ', '.')}@example.com",
         override_reason="Recorded after the session, which was arranged by phone.",
     )
-    booking = paying.record_offline_payment(
+    return paying.record_offline_payment(
         booking=booking, actor=admin, amount=booking.amount, method="Card"
     )
-    return services.complete(booking=booking, actor=admin)
 
 
 def _demo_booking_admin():

@@ -1,12 +1,14 @@
 """The transitions money makes: the client starts paying, a checkout runs out, the
 provider reports the booking paid, a booking admin records money received
-elsewhere. Like every booking service, each runs in one transaction with the
+elsewhere, a session is marked a no-show (whose fee the practice keeps or
+refunds). Like every booking service, each runs in one transaction with the
 booking locked (`booking.lifecycle.steps`)."""
 
 from decimal import Decimal
 
 from django.db import transaction
 
+from booking.core import practice
 from booking.core.errors import (
     InvalidBookingData,
 )
@@ -19,7 +21,7 @@ from booking.lifecycle.steps import (
     transition,
 )
 from booking.notifications import outbox
-from booking.payments import checkout, earnings, provider
+from booking.payments import checkout, earnings, provider, refunds
 
 
 @transaction.atomic
@@ -95,4 +97,32 @@ def record_offline_payment(
     earnings.record_earning(booking)
     checkout.close_open_checkouts(booking)
     outbox.queue(booking, "confirmed")
+    return booking
+
+
+@transaction.atomic
+def mark_no_show(*, booking: Booking, actor) -> Booking:
+    """The client did not come to a confirmed session that has ended (a booking
+    admin, or the session's own consultant, says so). The practice's no-show fee
+    decides the money: "full" keeps the payment and the consultant earns it as
+    for a completed session; "none" refunds every payment in full, which takes
+    back the consultant's earning. The History records which rule applied."""
+    booking = locked(booking)
+    check(booking, "mark_no_show", actor=actor)
+    terms = practice.policy()
+    transition(
+        booking,
+        "mark_no_show",
+        actor=actor,
+        fields=["no_show_at"],
+        data={"fee": terms.no_show_fee},
+    )
+    if terms.keeps_no_show_fee:
+        earnings.record_earning(booking)
+        earnings.release_earnings(booking)
+    else:
+        refunds.refund_in_full(
+            booking, reason="No-show: refunded in full", occasion="no_show"
+        )
+    outbox.queue(booking, "no_show")
     return booking

@@ -167,7 +167,7 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         "sequence": 0,
         **extra,
     }
-    if kind == Kind.CANCELLED:
+    if kind in (Kind.CANCELLED, Kind.NO_SHOW):
         context.update(refund_context(booking))
     if kind in WITH_MANAGE_LINK:
         raw = tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
@@ -186,6 +186,7 @@ def refund_context(booking: Booking) -> dict:
         "refunded": sum((refund.amount for refund in refunds), Decimal("0.00")),
         "refunded_by_hand": any(refund.status == manual for refund in refunds),
         "cancellation_terms": practice.policy().cancellation_terms,
+        "no_show_terms": practice.policy().no_show_terms,
     }
 
 

@@ -22,6 +22,7 @@ class OutboxEmail(models.Model):
         REMINDER_24H = "reminder_24h", "Reminder 24 hours before"
         REMINDER_30M = "reminder_30m", "Reminder 30 minutes before"
         COMPLETED = "completed", "Session completed, please review"
+        NO_SHOW = "no_show", "Session missed (no-show)"
         MANAGE_LINK = "manage_link", "Link to the booking (asked for)"
         STAFF_NEW_REQUEST = "staff_new_request", "Staff: new booking awaits approval"
         CONSULTANT_CONFIRMED = "consultant_confirmed", "Consultant: booking confirmed"

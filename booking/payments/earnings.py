@@ -110,12 +110,12 @@ def record_earning(booking: Booking) -> Earning | None:
 
 
 def release_earnings(booking: Booking) -> int:
-    """On completion (inside its transaction): the session's pending lines become
-    available once the hold has passed."""
+    """On completion, or a no-show whose fee is kept (inside its transaction):
+    the session's pending lines become available once the hold has passed."""
     lock_ledger(booking.consultant_id)
     return Earning.objects.filter(
         booking_id=booking.pk, payout=None, available_at=None
-    ).update(available_at=booking.completed_at + hold())
+    ).update(available_at=booking.held_at + hold())
 
 
 def reverse_earning(refund: Refund) -> None:

@@ -52,6 +52,22 @@ def after_cancel(booking: Booking, *, by_client: bool) -> None:
     close_open_checkouts(booking)
 
 
+def refund_in_full(booking: Booking, *, reason: str, occasion: str) -> list[Refund]:
+    """Pay back everything paid and not yet refunded, payment by payment (once per
+    `occasion`, such as "no_show"); each refund reverses its share of the
+    consultant's earning."""
+    return [
+        request_refund(
+            payment,
+            payment.paid_amount - payment.refunded_amount,
+            reason=reason,
+            key=f"{occasion}:{payment.pk}",
+        )
+        for payment in booking.payments.filter(status=Payment.Status.PAID)
+        if payment.paid_amount > payment.refunded_amount
+    ]
+
+
 def cancellation_refunds(booking: Booking, *, by_client: bool):
     """What cancelling now refunds by policy, payment by payment: what
     `after_cancel` pays back, and what the API quotes before a client cancels."""

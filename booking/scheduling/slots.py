@@ -21,7 +21,7 @@ from schedule.models import Event, Rule
 
 from booking.core.errors import InvalidBookingData, SlotTaken
 from booking.core.models import Booking, Consultant, Service
-from booking.core.states import SLOT_HOLDING, BookingStatus
+from booking.core.states import HELD, SLOT_HOLDING
 from booking.scheduling.hours import (
     Kind,
     instant,
@@ -39,8 +39,9 @@ GRID = timedelta(minutes=settings.BOOKING_SLOT_GRID_MINUTES)
 MARGIN = timedelta(days=1)
 
 
-# Completed sessions no longer block time but still count towards a day's cap.
-HOLDING = (*SLOT_HOLDING, BookingStatus.COMPLETED)
+# Held sessions (completed, or kept for a no-show) no longer block time but still
+# count towards a day's cap.
+HOLDING = (*SLOT_HOLDING, *HELD)
 
 
 @dataclass(frozen=True, slots=True)

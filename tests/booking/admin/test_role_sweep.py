@@ -365,6 +365,7 @@ ACTION_BOOKINGS = {
     "record_offline_payment": "approved",
     "reschedule": "confirmed",
     "complete": "ended",
+    "no_show": "ended",
     "cancel": "confirmed",
 }
 

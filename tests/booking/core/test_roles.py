@@ -69,6 +69,7 @@ def test_the_migration_made_the_four_roles():
         "reject_booking",
         "cancel_booking",
         "complete_booking",
+        "mark_no_show",
         "reschedule_booking",
         "record_offline_payment",
         "override_availability",

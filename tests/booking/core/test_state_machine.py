@@ -22,6 +22,7 @@ ALL_PERMS = (
     "reject_booking",
     "cancel_booking",
     "complete_booking",
+    "mark_no_show",
     "record_offline_payment",
 )
 
@@ -35,13 +36,21 @@ ALLOWED = {
     "confirm": ({S.PAYMENT_PENDING}, S.CONFIRMED),
     "record_offline_payment": ({S.APPROVED, S.PAYMENT_PENDING}, S.CONFIRMED),
     "complete": ({S.CONFIRMED}, S.COMPLETED),
+    "mark_no_show": ({S.CONFIRMED}, S.NO_SHOW),
     "cancel": (
         {S.DRAFT, S.PENDING, S.APPROVED, S.PAYMENT_PENDING, S.CONFIRMED},
         S.CANCELLED,
     ),
 }
 # Who the audit log names: the admin for staff actions, nobody for client/system.
-BY_ADMIN = {"approve", "reject", "record_offline_payment", "complete", "cancel"}
+BY_ADMIN = {
+    "approve",
+    "reject",
+    "record_offline_payment",
+    "complete",
+    "mark_no_show",
+    "cancel",
+}
 
 
 @pytest.fixture
@@ -67,6 +76,7 @@ def booking_in(state, admin) -> Booking:
         S.PAYMENT_PENDING: ["verify", "approve", "pay"],
         S.CONFIRMED: ["verify", "approve", "pay", "paid"],
         S.COMPLETED: ["verify", "approve", "pay", "paid", "complete"],
+        S.NO_SHOW: ["verify", "approve", "pay", "paid", "no_show"],
         S.CANCELLED: ["cancel"],
     }[state]
     for step in path:
@@ -78,6 +88,9 @@ def booking_in(state, admin) -> Booking:
             "paid": lambda b: paying.confirm_payment(booking=b, amount=b.amount),
             "complete": lambda b: (
                 move_into_the_past(b) or services.complete(booking=b, actor=admin)
+            ),
+            "no_show": lambda b: (
+                move_into_the_past(b) or paying.mark_no_show(booking=b, actor=admin)
             ),
             "cancel": lambda b: services.cancel(booking=b, actor=admin, reason="Ill"),
         }[step](booking)
@@ -103,6 +116,7 @@ def run(name, booking, admin):
             booking=booking, actor=admin, amount=booking.amount, method="Cash"
         ),
         "complete": lambda: services.complete(booking=booking, actor=admin),
+        "mark_no_show": lambda: paying.mark_no_show(booking=booking, actor=admin),
         "cancel": lambda: services.cancel(booking=booking, actor=admin, reason="Moved"),
     }
     return calls[name]()
@@ -120,7 +134,7 @@ PAIRS = [(state, name) for state in S for name in ALLOWED]
 @pytest.mark.parametrize(("state", "name"), PAIRS, ids=[f"{s}-{n}" for s, n in PAIRS])
 def test_every_state_and_transition(db, admin, state, name):
     booking = booking_in(state, admin)
-    if name == "complete":
+    if name in ("complete", "mark_no_show"):
         move_into_the_past(booking)
     sources, target = ALLOWED[name]
 
@@ -195,6 +209,15 @@ def test_complete_refused_before_the_session_ends(db, admin):
 
     with pytest.raises(InvalidTransition, match="has not ended yet"):
         services.complete(booking=booking, actor=admin)
+
+    assert Booking.objects.get(pk=booking.pk).status == S.CONFIRMED
+
+
+def test_no_show_refused_before_the_session_ends(db, admin):
+    booking = booking_in(S.CONFIRMED, admin)
+
+    with pytest.raises(InvalidTransition, match="has not ended yet"):
+        paying.mark_no_show(booking=booking, actor=admin)
 
     assert Booking.objects.get(pk=booking.pk).status == S.CONFIRMED
 
