@@ -16,6 +16,8 @@ from booking.lifecycle import services
 from booking.notifications import consultants, outbox, reminders
 from booking.privacy import retention
 from booking.spreadsheets import exports, imports
+from booking.team import emails as team_emails
+from booking.team import services as team
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +50,10 @@ def notify_sessions_to_complete() -> int:
 
 def apply_retention() -> str:
     """Every hour: anonymise finished bookings past the retention period and
-    delete unverified drafts (booking.privacy.retention)."""
-    return retention.apply_retention()
+    delete unverified drafts (booking.privacy.retention), and applications to
+    join decided long enough ago (booking.team)."""
+    applications = team.delete_decided_applications()
+    return f"{applications} application(s) deleted, {retention.apply_retention()}"
 
 
 def send_manage_links(email: str) -> str:
@@ -101,3 +105,11 @@ def write_export(job_id: int) -> str:
 def delete_expired_exports() -> int:
     """Every hour: expired export files and import uploads left unconfirmed."""
     return exports.delete_expired_exports() + imports.delete_stale_uploads()
+
+
+def send_invitation(invitation_id: int) -> str:
+    return team_emails.send_invitation(invitation_id)
+
+
+def send_application_declined(application_id: int) -> str:
+    return team_emails.send_application_declined(application_id)

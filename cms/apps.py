@@ -10,15 +10,18 @@ class CmsConfig(AppConfig):
         from wagtail.models import Page
         from wagtail.permissions import register_permission_policy
 
-        from booking.core import practice
+        from booking.core import practice, profiles
         from booking.privacy import consent
         from cms import signals  # noqa: F401  (connects its receivers)
         from cms.models import practice_policy, privacy_policy_revision
         from cms.permissions import ConsultantPagesPolicy
+        from cms.profiles import draft_profile_page
 
         # booking never imports cms: it asks these for the privacy policy clients
         # accept and for the practice's cancelling, refund and payment rules.
         consent.set_policy_source(privacy_policy_revision)
         practice.set_policy_source(practice_policy)
+        # Inviting a consultant may make their draft profile page (booking.team).
+        profiles.set_profile_page_maker(draft_profile_page)
         # Before anything asks Wagtail for the page policy (Wagtail's advice).
         register_permission_policy(Page, ConsultantPagesPolicy())

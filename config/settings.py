@@ -521,3 +521,8 @@ LOGGING.setdefault("filters", {})["redact_personal_data"] = {
 for _handler in LOGGING["handlers"].values():
     _handler.setdefault("filters", []).append("redact_personal_data")
 del _handler
+
+# The team (booking.team): an invitation link to the admin works this many days;
+# applications to join are deleted this many days after they were decided.
+TEAM_INVITATION_DAYS = int(env("TEAM_INVITATION_DAYS", "7"))
+TEAM_APPLICATION_RETENTION_DAYS = int(env("TEAM_APPLICATION_RETENTION_DAYS", "180"))

@@ -17,6 +17,9 @@ DEFAULT_LIMITS = {
     # The admin's sign-in form (config/admin_login.py).
     "admin_login": (10, 900),
     "admin_login_address": (50, 900),
+    # Applying to join the practice (/join/), and accepting an invitation.
+    "apply": (5, 3600),
+    "invitation": (20, 3600),
 }
 
 

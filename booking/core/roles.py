@@ -8,7 +8,8 @@
   privacy policy clients accepted (`cms/wagtail_hooks.py` refuses that).
 - Booking admins: every booking action, phone bookings, anyone's availability and
   calendar, emails and failed jobs, spreadsheet imports (historical bookings too),
-  clients' data requests (export, erasure).
+  clients' data requests (export, erasure); invite consultants and decide
+  applications to join (booking.team).
 - Staff: see bookings (list, inspect, history, calendar), export the list, and
   import consultants, services and weekly availability.
 - Consultants: enter the admin and add or choose images. Their own bookings,
@@ -80,6 +81,14 @@ API_TOKENS = tuple(
     f"wagtailcore.apitoken.{action}_apitoken" for action in ("add", "view", "delete")
 )
 
+TEAM = (
+    "booking.invitation.add_invitation",
+    "booking.invitation.change_invitation",
+    "booking.invitation.view_invitation",
+    "booking.application.view_application",
+    "booking.application.decide_application",
+)
+
 ROLES = (
     Role(
         EDITORS,
@@ -118,6 +127,8 @@ ROLES = (
             # Clients' data requests: export and erasure (migration 0011).
             "booking.accesslogentry.handle_data_requests",
             *API_TOKENS,
+            # The team: invitations to the admin and applications to join.
+            *TEAM,
         ),
     ),
     Role(
