@@ -30,10 +30,9 @@ def draft_profile_page(
         bio="<p>To be written.</p>",
         qualifications=qualifications,
     )
+    tags = [tag.strip()[:100] for tag in specialisations.split(",") if tag.strip()]
+    page.specialisations.add(*tags[:10])  # a cluster: saved with the page
     index.add_child(instance=page)
-    tags = [t.strip()[:100] for t in specialisations.split(",") if t.strip()]
-    if tags:
-        page.specialisations.add(*tags[:10])
     page.save_revision()
     return page
 

@@ -81,5 +81,5 @@ urlpatterns = [
 urlpatterns += [
     path("join/", team.join, name="join"),
     path("join/thanks/", team.join_thanks, name="join_thanks"),
-    path("team/invitation/<str:token>/", team.invitation, name="team_invitation"),
+    path("join/invitation/<str:token>/", team.invitation, name="team_invitation"),
 ]
