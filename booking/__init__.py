@@ -7,6 +7,7 @@
     privacy/        consent, the access log, data requests, erasure, retention
     reviews/        clients' reviews
     lifecycle/      every change to a booking: the booking services and their steps
+    team/           inviting consultants to the admin, applications to join
     spreadsheets/   import-export resources, exports, imports, historical bookings
     admin/          the Wagtail admin's screens
     web/            the public booking journey

@@ -4,11 +4,9 @@
 (booking/core/roles.py). Registers its own hooks; `booking.wagtail_hooks`
 imports it."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
@@ -22,24 +20,16 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 
+from booking.admin.applications import ApplicationViewSet
 from booking.admin.permissions import forbidden
+from booking.admin.team_forms import InviteForm
 from booking.core import profiles
 from booking.core.errors import BookingError
-from booking.core.models import Consultant
 from booking.team import services
-from booking.team.models import Application, Invitation
+from booking.team.models import Invitation
 
 INVITE = "booking.add_invitation"
 CHANGE_INVITATION = "booking.change_invitation"
-DECIDE = "booking.decide_application"
-
-MAKE_PAGE = forms.BooleanField(
-    label="Create a draft profile page",
-    required=False,
-    initial=True,
-    help_text="An unpublished page under the consultants' page, for the "
-    "consultant or an editor to fill in and publish.",
-)
 
 
 def post_button(label: str, url: str, icon: str) -> Button:
@@ -52,37 +42,6 @@ def post_button(label: str, url: str, icon: str) -> Button:
 
 
 # --- invitations ----------------------------------------------------------------------
-
-
-class InviteForm(forms.Form):
-    consultant = forms.ModelChoiceField(
-        queryset=Consultant.objects.filter(user__isnull=True).exclude(
-            status=Consultant.Status.LEFT
-        ),
-        required=False,
-        label="Consultant",
-        help_text="A consultant without a login; leave empty to add a new one.",
-    )
-    name = forms.CharField(
-        max_length=120,
-        required=False,
-        label="Name of a new consultant",
-        help_text="Only when the consultant is not in the list above.",
-    )
-    email = forms.EmailField(max_length=254, label="Email")
-    make_page = MAKE_PAGE
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("consultant") and not data.get("name", "").strip():
-            self.add_error(
-                "name", "Choose a consultant, or give a new consultant's name."
-            )
-        if data.get("consultant") and data.get("name", "").strip():
-            self.add_error(
-                "name", "Either choose a consultant or name a new one, not both."
-            )
-        return data
 
 
 class InviteView(WagtailAdminTemplateMixin, FormView):
@@ -252,233 +211,6 @@ class InvitationViewSet(ModelViewSet):
         else:
             messages.success(request, f"{done} {invitation.email}.")
         return redirect("team_invitations:index")
-
-
-# --- applications ---------------------------------------------------------------------
-
-
-class AcceptForm(forms.Form):
-    make_page = MAKE_PAGE
-
-
-class DeclineForm(forms.Form):
-    reason = forms.CharField(
-        max_length=2000,
-        label="Reason",
-        help_text="The applicant is emailed it.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Give a reason: the applicant is emailed it."},
-    )
-
-
-class DecisionView(WagtailAdminTemplateMixin, FormView):
-    """Accept or decline one application (a form: the page checkbox or the
-    reason)."""
-
-    template_name = "booking/admin/team/form.html"
-    header_icon = "user"
-    decision = ""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(DECIDE):
-            return forbidden(request, "Only booking admins decide applications.")
-        self.application = get_object_or_404(Application, pk=kwargs["pk"])
-        if self.application.status != Application.Status.PENDING:
-            messages.error(
-                request,
-                f"This application was "
-                f"{self.application.get_status_display().lower()} already.",
-            )
-            return redirect("team_applications:inspect", quote(self.application.pk))
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_page_title(self):
-        return f"{self.decision} the application of {self.application.name}"
-
-    def get_breadcrumbs_items(self):
-        return [
-            *self.breadcrumbs_items,
-            {"url": reverse("team_applications:index"), "label": "Applications"},
-            {"url": "", "label": self.get_page_title()},
-        ]
-
-    def form_valid(self, form):
-        try:
-            self.decide(form.cleaned_data)
-        except BookingError as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        return redirect("team_applications:index")
-
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        response.status_code = 400
-        return response
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            action_url=self.request.path,
-            submit_label=self.decision,
-            intro=self.intro,
-            can_make_pages=profiles.can_make_profile_pages(),
-            **kwargs,
-        )
-
-
-class AcceptView(DecisionView):
-    form_class = AcceptForm
-    decision = "Accept"
-
-    @property
-    def intro(self):
-        return (
-            f"{self.application.name} is emailed an invitation to the admin at "
-            f"{self.application.email}, and becomes a verified consultant on "
-            "accepting it."
-        )
-
-    def decide(self, data):
-        invitation = services.accept_application(
-            application=self.application,
-            actor=self.request.user,
-            make_page=data["make_page"],
-        )
-        messages.success(
-            self.request, f"Accepted: an invitation was sent to {invitation.email}."
-        )
-
-
-class DeclineView(DecisionView):
-    form_class = DeclineForm
-    decision = "Decline"
-    intro = (
-        "The applicant is emailed your reason. Their consultant record is "
-        "deleted; the application is kept until the retention period ends."
-    )
-
-    def decide(self, data):
-        services.decline_application(
-            application=self.application,
-            actor=self.request.user,
-            reason=data["reason"],
-        )
-        messages.success(self.request, f"Declined: {self.application.name} is told.")
-
-
-def _decision_buttons(user, application) -> list[Button]:
-    if application.status != Application.Status.PENDING or not user.has_perm(DECIDE):
-        return []
-    pk = quote(application.pk)
-    return [
-        Button(
-            "Accept",
-            reverse("team_applications:accept", args=[pk]),
-            icon_name="success",
-            priority=15,
-        ),
-        Button(
-            "Decline",
-            reverse("team_applications:decline", args=[pk]),
-            icon_name="cross",
-            priority=16,
-        ),
-    ]
-
-
-class ApplicationIndexView(generic.IndexView):
-    def get_list_more_buttons(self, instance):
-        return [
-            *super().get_list_more_buttons(instance),
-            *_decision_buttons(self.request.user, instance),
-        ]
-
-
-class ApplicationInspectView(generic.InspectView):
-    @cached_property
-    def header_more_buttons(self):
-        return [
-            *super().header_more_buttons,
-            *_decision_buttons(self.request.user, self.object),
-        ]
-
-
-class ApplicationViewSet(ModelViewSet):
-    model = Application
-    name = "team_applications"
-    url_prefix = "team/applications"
-    icon = "user"
-    menu_label = "Applications"
-    index_view_class = ApplicationIndexView
-    inspect_view_class = ApplicationInspectView
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
-    list_display = ["name", "email", "status", "created_at", "decided_at"]
-    list_filter = ["status"]
-    search_fields = ["name", "email", "specialisations"]
-    inspect_view_fields = [
-        "name",
-        "email",
-        "status",
-        "qualifications",
-        "specialisations",
-        "statement",
-        "consent_at",
-        "created_at",
-        "decided_at",
-        "decided_by",
-        "decline_reason",
-        "decline_sent_at",
-        "consultant",
-        "invitation",
-    ]
-
-    def get_queryset(self, request):
-        pending_first = Case(
-            When(status=Application.Status.PENDING, then=Value(0)),
-            default=Value(1),
-            output_field=IntegerField(),
-        )
-        return Application.objects.order_by(pending_first, "-created_at")
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_urlpatterns(self):
-        pk = f"<{self.pk_path_converter}:pk>"
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path(f"inspect/{pk}/", self.inspect_view, name="inspect"),
-            path(f"history/{pk}/", self.history_view, name="history"),
-            path(
-                f"history-results/{pk}/",
-                self.history_results_view,
-                name="history_results",
-            ),
-            path("<int:pk>/accept/", AcceptView.as_view(), name="accept"),
-            path("<int:pk>/decline/", DeclineView.as_view(), name="decline"),
-        ]
-
-    @property
-    def url_finder_class(self):
-        finder = super().url_finder_class
-        finder.edit_url_name = self.get_url_name("inspect")
-        return finder
-
-    def get_permissions_to_register(self):
-        return (
-            super()
-            .get_permissions_to_register()
-            .filter(Q(codename__startswith="view_") | Q(codename="decide_application"))
-        )
 
 
 class TeamGroup(ViewSetGroup):
