@@ -28,7 +28,13 @@ class HoneypotMixin(forms.Form):
     """A field people never see (hidden by CSS and from screen readers); bots that
     fill every input fill it too."""
 
-    website = forms.CharField(required=False, label="Leave this empty")
+    # Out of the tab order too: a hidden field that keyboards reach fails axe's
+    # "aria-hidden-focus" and would trap a keyboard user in an unseen box.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
 
     def clean_website(self):
         if self.cleaned_data["website"]:
