@@ -10,9 +10,11 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
 
 from booking.core import profiles, tokens
 from booking.core.errors import BookingError, TokenError, TokenExpired, TokenUsed
@@ -287,5 +289,14 @@ def delete_decided_applications(*, now: datetime | None = None) -> int:
     and profile page)."""
     days = getattr(settings, "TEAM_APPLICATION_RETENTION_DAYS", 180)
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    deleted, _ = Application.objects.filter(decided_at__lt=cutoff).delete()
-    return deleted
+    return forget(Application.objects.filter(decided_at__lt=cutoff))
+
+
+def forget(applications) -> int:
+    """Delete these applications and their history (which quotes decline
+    reasons). Returns how many applications."""
+    ids = [str(pk) for pk in applications.values_list("pk", flat=True)]
+    ModelLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Application), object_id__in=ids
+    ).delete()
+    return applications.filter(pk__in=ids).delete()[1].get(Application._meta.label, 0)
