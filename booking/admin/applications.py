@@ -13,7 +13,7 @@ from django.views.generic import FormView
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets import Button
+from wagtail.admin.widgets import Button, HeaderButton
 
 from booking.admin.permissions import forbidden
 from booking.admin.team_forms import AcceptForm, DeclineForm
@@ -119,18 +119,18 @@ class DeclineView(DecisionView):
         messages.success(self.request, f"Declined: {self.application.name} is told.")
 
 
-def _decision_buttons(user, application) -> list[Button]:
+def _decision_buttons(user, application, *, kind=Button) -> list[Button]:
     if application.status != Application.Status.PENDING or not user.has_perm(DECIDE):
         return []
     pk = quote(application.pk)
     return [
-        Button(
+        kind(
             "Accept",
             reverse("team_applications:accept", args=[pk]),
             icon_name="success",
             priority=15,
         ),
-        Button(
+        kind(
             "Decline",
             reverse("team_applications:decline", args=[pk]),
             icon_name="cross",
@@ -149,10 +149,10 @@ class ApplicationIndexView(generic.IndexView):
 
 class ApplicationInspectView(generic.InspectView):
     @cached_property
-    def header_more_buttons(self):
+    def header_buttons(self):
         return [
-            *super().header_more_buttons,
-            *_decision_buttons(self.request.user, self.object),
+            *super().header_buttons,
+            *_decision_buttons(self.request.user, self.object, kind=HeaderButton),
         ]
 
 

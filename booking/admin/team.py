@@ -17,7 +17,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets import Button
+from wagtail.admin.widgets import Button, HeaderButton
 from wagtail.log_actions import LogFormatter
 
 from booking.admin.applications import ApplicationViewSet
@@ -131,11 +131,10 @@ class InvitationIndexView(generic.IndexView):
         buttons = list(super().header_buttons)
         if self.request.user.has_perm(INVITE):
             buttons.append(
-                Button(
+                HeaderButton(
                     "Invite a consultant",
-                    reverse("team_invitations:invite"),
+                    url=reverse("team_invitations:invite"),
                     icon_name="plus",
-                    attrs={"class": "button button-small button-secondary"},
                 )
             )
         return buttons

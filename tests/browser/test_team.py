@@ -128,3 +128,50 @@ def test_the_invitation_page_on_a_phone(invited, live_server, page, shoot):
     page.get_by_role("button", name="Create my login").click()
     page.wait_for_url(f"{live_server.url}/admin/")
     shoot(page, "admin-phone")
+
+
+def test_a_booking_admin_invites_and_decides_in_the_admin(
+    live_server, page, shoot, transactional_db
+):
+    cache.clear()
+    build_site()
+    member(BOOKING_ADMINS, username="frontdesk")
+    ConsultantFactory(name="Maya Stone", email="maya@haven.test")
+    pending, _ = services.apply(
+        name="Noah Park",
+        email="noah@example.org",
+        qualifications="MBACP",
+        specialisations="grief",
+        statement="Ten years in bereavement care.",
+    )
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("frontdesk")
+    page.get_by_label("Password").fill("correct horse")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+    page.goto(f"{live_server.url}/admin/team/invitations/invite/")
+    page.get_by_label("Consultant", exact=True).select_option(label="Maya Stone")
+    page.get_by_role("textbox", name=re.compile(r"^Email")).fill("maya@haven.test")
+    assert axe_violations(page) == []
+    shoot(page, "invite-form")
+    mail.outbox.clear()
+    page.get_by_role("button", name="Send the invitation").click()
+    page.get_by_text("Invitation sent to Maya Stone").wait_for()
+    page.wait_for_timeout(1000)  # the message has faded in
+    assert axe_violations(page) == []
+    shoot(page, "invitations")
+    assert invitation_link(mail.outbox[0])
+
+    page.goto(f"{live_server.url}/admin/team/applications/inspect/{pending.pk}/")
+    page.get_by_text("Ten years in bereavement care.").wait_for()
+    assert axe_violations(page) == []
+    shoot(page, "application")
+    page.goto(f"{live_server.url}/admin/team/applications/{pending.pk}/decline/")
+    reason = page.get_by_role("textbox", name=re.compile(r"^Reason"))
+    reason.fill("We are not taking on new consultants.")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Decline").click()
+    page.get_by_text("Declined: Noah Park is told.").wait_for()
+    shoot(page, "applications")
+    assert "not taking on new consultants" in mail.outbox[-1].body

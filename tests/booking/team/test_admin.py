@@ -162,3 +162,27 @@ def test_other_roles_neither_see_nor_invite(client, role):
     assert not Invitation.objects.exists()
     application.refresh_from_db()
     assert application.status == Application.Status.PENDING
+
+
+def test_the_lists_offer_inviting_and_deciding(admin_client):
+    application = Application.objects.create(
+        name="Noah Park",
+        email="noah@example.org",
+        qualifications="MBACP",
+        specialisations="grief",
+        statement="Ten years in bereavement care.",
+        consent_at="2026-01-01T00:00Z",
+    )
+
+    invitations = admin_client.get("/admin/team/invitations/").content.decode()
+    inspect = admin_client.get(
+        f"/admin/team/applications/inspect/{application.pk}/"
+    ).content.decode()
+    decline = admin_client.get(f"/admin/team/applications/{application.pk}/decline/")
+
+    assert 'href="/admin/team/invitations/invite/"' in invitations
+    assert "Ten years in bereavement care." in inspect
+    assert f"/admin/team/applications/{application.pk}/accept/" in inspect
+    assert f"/admin/team/applications/{application.pk}/decline/" in inspect
+    assert decline.status_code == 200
+    assert "The applicant is emailed your reason" in decline.content.decode()
