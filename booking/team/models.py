@@ -7,6 +7,8 @@ sits in a table or in a queued job's arguments."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from booking.core.models import Consultant
@@ -123,6 +125,15 @@ class Application(models.Model):
     class Meta:
         ordering = ["-created_at"]
         permissions = [("decide_application", "Can accept or decline applications")]
+        constraints = [
+            # One pending application per address, whatever its capitals: a
+            # second one while the first waits is answered, not stored.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(status="pending"),
+                name="one_pending_application_per_email",
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.get_status_display().lower()})"

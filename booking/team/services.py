@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
@@ -191,12 +191,25 @@ def apply(
     """Record an application and its applicant (a consultant with status
     "applied" and no login). Returns (application, created): an address with an
     application still pending gets that one back, and nothing new is stored."""
+    pending = Application.objects.filter(
+        email__iexact=email, status=Application.Status.PENDING
+    )
+    if pending.exists():
+        return pending.first(), False
+    try:
+        return _new_application(
+            name=name,
+            email=email,
+            qualifications=qualifications,
+            specialisations=specialisations,
+            statement=statement,
+        ), True
+    except IntegrityError:  # the same address, at the same moment
+        return pending.first(), False
+
+
+def _new_application(*, name, email, **answers) -> Application:
     with transaction.atomic():
-        pending = Application.objects.filter(
-            email__iexact=email, status=Application.Status.PENDING
-        ).first()
-        if pending is not None:
-            return pending, False
         consultant = Consultant.objects.create(
             name=name,
             email=email,
@@ -207,13 +220,11 @@ def apply(
             consultant=consultant,
             name=name,
             email=email,
-            qualifications=qualifications,
-            specialisations=specialisations,
-            statement=statement,
+            **answers,
             **consent.consent_fields(),
         )
         log(instance=application, action=APPLIED, data={})
-    return application, True
+    return application
 
 
 def _decidable(application: Application) -> Application:

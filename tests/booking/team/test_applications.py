@@ -227,3 +227,19 @@ def test_applications_list_pending_first(client, admin):
     page = client.get("/admin/team/applications/").content.decode()
 
     assert page.index("Waiting Person") < page.index("Decided Person")
+
+
+def test_the_database_holds_one_pending_application_per_address(client):
+    from django.db import IntegrityError, transaction
+
+    apply(client)
+    first = Application.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.create(
+            name="Noah Again",
+            email="Noah@Example.org",
+            qualifications="Q",
+            specialisations="S",
+            statement="S",
+            consent_at=first.consent_at,
+        )
