@@ -8,6 +8,7 @@
     reviews/        clients' reviews
     intake/         the questions a service asks when booking; checking answers
     lifecycle/      every change to a booking: the booking services and their steps
+    team/           inviting consultants to the admin, applications to join
     spreadsheets/   import-export resources, exports, imports, historical bookings
     admin/          the Wagtail admin's screens
     web/            the public booking journey

@@ -24,3 +24,4 @@ from booking.privacy.models import AccessLogEntry  # noqa: F401
 from booking.reviews.models import Review  # noqa: F401
 from booking.scheduling.models import CalendarFeed, MeetingLink  # noqa: F401
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport  # noqa: F401
+from booking.team.models import Application, Invitation  # noqa: F401

@@ -18,6 +18,8 @@ from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
 from booking.privacy import retention
 from booking.spreadsheets import exports, imports
+from booking.team import emails as team_emails
+from booking.team import services as team
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +52,10 @@ def notify_sessions_to_complete() -> int:
 
 def apply_retention() -> str:
     """Every hour: anonymise finished bookings past the retention period and
-    delete unverified drafts (booking.privacy.retention)."""
-    return retention.apply_retention()
+    delete unverified drafts (booking.privacy.retention), and applications to
+    join decided long enough ago (booking.team)."""
+    applications = team.delete_decided_applications()
+    return f"{applications} application(s) deleted, {retention.apply_retention()}"
 
 
 def send_manage_links(email: str) -> str:
@@ -111,3 +115,11 @@ def run_weekly_payouts() -> str:
     """Every PAYOUT_WEEKDAY at PAYOUT_HOUR: Stripe transfers of consultants'
     available balances (booking.payments.payouts), unfinished ones first."""
     return payouts.run_weekly_payouts()
+
+
+def send_invitation(invitation_id: int) -> str:
+    return team_emails.send_invitation(invitation_id)
+
+
+def send_application_declined(application_id: int) -> str:
+    return team_emails.send_application_declined(application_id)

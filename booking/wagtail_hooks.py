@@ -16,6 +16,7 @@ import booking.admin.payments  # noqa: F401  (registers its hooks)
 import booking.admin.practice  # noqa: F401  (registers its hooks)
 import booking.admin.privacy  # noqa: F401  (registers its hooks)
 import booking.admin.reviews  # noqa: F401  (registers its snippet)
+import booking.admin.team  # noqa: F401  (registers its hooks)
 import booking.signin.views  # noqa: F401  (registers its hooks)
 from booking.core.states import BookingStatus
 from booking.notifications.consultants import MEETING_LINK_CHANGED

@@ -19,6 +19,7 @@ class CmsConfig(AppConfig):
             privacy_policy_revision,
         )
         from cms.permissions import ConsultantPagesPolicy
+        from cms.profiles import draft_profile_page
 
         # booking never imports cms: it asks these for the privacy policy clients
         # accept and for the practice's cancelling, refund and payment rules.
@@ -26,5 +27,7 @@ class CmsConfig(AppConfig):
         practice.set_policy_source(practice_policy)
         # ... and, for the admin's "My practice", for a consultant's profile page.
         profiles.set_profile_finder(consultant_profile_page)
+        # Inviting a consultant may make their draft profile page (booking.team).
+        profiles.set_profile_page_maker(draft_profile_page)
         # Before anything asks Wagtail for the page policy (Wagtail's advice).
         register_permission_policy(Page, ConsultantPagesPolicy())

@@ -550,3 +550,8 @@ MIDDLEWARE.insert(
 ADMIN_REQUIRE_2FA = env_bool("ADMIN_REQUIRE_2FA", default=not DEBUG)
 # The name authenticator apps show beside the codes.
 OTP_TOTP_ISSUER = BOOKING_PRACTICE_NAME
+
+# The team (booking.team): an invitation link to the admin works this many days;
+# applications to join are deleted this many days after they were decided.
+TEAM_INVITATION_DAYS = int(env("TEAM_INVITATION_DAYS", "7"))
+TEAM_APPLICATION_RETENTION_DAYS = int(env("TEAM_APPLICATION_RETENTION_DAYS", "180"))

@@ -20,6 +20,9 @@ DEFAULT_LIMITS = {
     # The second step of the admin's sign-in (booking/signin/), per account.
     "admin_second_factor": (5, 900),
     "admin_second_factor_address": (30, 900),
+    # Applying to join the practice (/join/), and accepting an invitation.
+    "apply": (5, 3600),
+    "invitation": (20, 3600),
 }
 
 

@@ -9,7 +9,8 @@
 - Booking admins: every booking action, phone bookings, setting up the practice
   (consultants, services, service categories, services' intake questions),
   anyone's availability and calendar, emails and failed jobs, spreadsheet imports
-  (historical bookings too), clients' data requests (export, erasure).
+  (historical bookings too), clients' data requests (export, erasure); invite
+  consultants and decide applications to join (booking.team).
 - Staff: see bookings (list, inspect, history, calendar), export the list, and
   import consultants, services and weekly availability.
 - Consultants: enter the admin and add or choose images. Their own bookings,
@@ -94,6 +95,14 @@ API_TOKENS = tuple(
     f"wagtailcore.apitoken.{action}_apitoken" for action in ("add", "view", "delete")
 )
 
+TEAM = (
+    "booking.invitation.add_invitation",
+    "booking.invitation.change_invitation",
+    "booking.invitation.view_invitation",
+    "booking.application.view_application",
+    "booking.application.decide_application",
+)
+
 ROLES = (
     Role(
         EDITORS,
@@ -138,6 +147,8 @@ ROLES = (
                 f"booking.servicequestion.{action}_servicequestion"
                 for action in ("add", "change", "delete", "view")
             ),
+            # The team: invitations to the admin and applications to join.
+            *TEAM,
         ),
     ),
     Role(

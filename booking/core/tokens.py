@@ -42,19 +42,29 @@ def lifetime(purpose: str) -> timedelta:
     return timedelta(hours=hours) if hours else DEFAULT_LIFETIMES[purpose]
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
+    """What the database keeps of a secret (other links hashed alike use it)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_key_and_secret() -> tuple[str, str]:
+    """A fresh link's key (looked up) and secret (only its digest is kept)."""
+    return secrets.token_urlsafe(12), secrets.token_urlsafe(24)
+
+
+def secret_matches(secret_hash: str, secret: str) -> bool:
+    """Compare in constant time, so a guess learns nothing from the timing."""
+    return hmac.compare_digest(secret_hash, digest(secret))
 
 
 def issue_token(*, booking: Booking, purpose: str) -> str:
     """Create a link token and return the only copy of its raw form."""
-    key = secrets.token_urlsafe(12)
-    secret = secrets.token_urlsafe(24)
+    key, secret = new_key_and_secret()
     BookingToken.objects.create(
         booking=booking,
         purpose=purpose,
         key=key,
-        secret_hash=_digest(secret),
+        secret_hash=digest(secret),
         expires_at=timezone.now() + lifetime(purpose),
     )
     return f"{key}.{secret}"
@@ -69,7 +79,7 @@ def check_token(raw: str, *, purpose: str, lock: bool = False) -> BookingToken:
         tokens = tokens.select_for_update()
     key, secret = parts or ("", "")
     token = tokens.filter(key=key).first() if parts else None
-    if token is None or not hmac.compare_digest(token.secret_hash, _digest(secret)):
+    if token is None or not secret_matches(token.secret_hash, secret):
         raise TokenError(
             "This link is not valid. Check that you copied the whole link from the "
             "email, or ask for a new one."

@@ -24,6 +24,8 @@ from booking.privacy.lookup import PrivacyError, client_data, held_for
 from booking.privacy.models import AccessLogEntry
 from booking.reviews.models import Review
 from booking.spreadsheets import exports
+from booking.team import services as team
+from booking.team.models import Application
 
 S = BookingStatus
 Action = AccessLogEntry.Action
@@ -49,12 +51,20 @@ def erase_client(*, email: str, user, request=None) -> list[str]:
     them is still open, or when nothing is held."""
     data = client_data(email)
     bookings = list(data.bookings.select_for_update(of=("self",)).order_by("pk"))
-    if not bookings and not data.emails.exists():
+    applications = data.applications.select_for_update()
+    if not bookings and not data.emails.exists() and not applications.exists():
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
     if still_open := [b for b in bookings if b.status in OPEN]:
         raise PrivacyError(_open_message(still_open))
+    if applications.filter(status=Application.Status.PENDING).exists():
+        raise PrivacyError(
+            "This address has an application to join that is still pending. "
+            "Decline it (Team → Applications), then erase the data."
+        )
+    # A decided application is deleted whole: nothing in it is for the accounts.
+    team.forget(applications)
     target = held_for(data)
     # How staff may have searched the bookings list for this client.
     searched_as = {data.email}

@@ -22,6 +22,7 @@ from booking.privacy.audit import record_access
 from booking.privacy.models import AccessLogEntry
 from booking.reviews.models import Review
 from booking.spreadsheets.widgets import spreadsheet_safe
+from booking.team.models import Application
 
 S = BookingStatus
 
@@ -63,6 +64,11 @@ class ClientData:
     @property
     def reviews(self):
         return Review.objects.filter(booking__in=self.bookings.values("pk"))
+
+    @property
+    def applications(self):
+        """Applications to join the practice from this address (booking.team)."""
+        return Application.objects.filter(email__iexact=self.email)
 
     def counts(self) -> dict[str, int]:
         return {kind: getattr(self, kind).count() for kind in BUNDLE_FIELDS}
@@ -159,6 +165,18 @@ BUNDLE_FIELDS = {
         "refunded_at",
     ),
     "reviews": ("booking", "rating", "comment", "display_name", "is_published"),
+    "applications": (
+        "name",
+        "email",
+        "qualifications",
+        "specialisations",
+        "statement",
+        "consent_at",
+        "status",
+        "created_at",
+        "decided_at",
+        "decline_reason",
+    ),
 }
 
 
@@ -200,12 +218,17 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
             ]
             for kind in ("emails", "payments", "refunds", "reviews")
         },
+        "applications": [
+            _fields(application, BUNDLE_FIELDS["applications"])
+            for application in data.applications.order_by("pk")
+        ],
     }
 
 
 def export_bundle(*, email: str, user, request=None) -> bytes:
     """A .zip of everything held about `email`: data.json, and bookings.csv,
-    emails.csv, payments.csv, refunds.csv and reviews.csv. Logged."""
+    emails.csv, payments.csv, refunds.csv, reviews.csv and applications.csv.
+    Logged."""
     data = client_data(email)
     rows = bundle_rows(data)
     buffer = io.BytesIO()

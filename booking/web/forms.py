@@ -29,7 +29,8 @@ class HoneypotMixin(forms.Form):
     """A field people never see (hidden by CSS and from screen readers); bots that
     fill every input fill it too."""
 
-    # Out of the tab order too: aria-hidden content must hold nothing focusable.
+    # Out of the tab order too: a hidden field that keyboards reach fails axe's
+    # "aria-hidden-focus" and would trap a keyboard user in an unseen box.
     website = forms.CharField(
         required=False,
         label="Leave this empty",

@@ -7,7 +7,7 @@ from anymail.exceptions import AnymailConfigurationError
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from booking.web import calendar, payments, views
+from booking.web import calendar, payments, team, views
 
 
 def set_up_only(view):
@@ -75,4 +75,11 @@ urlpatterns = [
     # The ESPs' delivery webhooks, e.g. /anymail/postmark/tracking/; they refuse
     # requests without ANYMAIL_WEBHOOK_SECRET's basic auth.
     path("anymail/", include((anymail_webhooks, anymail_urls.app_name))),
+]
+
+# The team (booking/web/team.py): applying to join, and an invitation's link.
+urlpatterns += [
+    path("join/", team.join, name="join"),
+    path("join/thanks/", team.join_thanks, name="join_thanks"),
+    path("join/invitation/<str:token>/", team.invitation, name="team_invitation"),
 ]

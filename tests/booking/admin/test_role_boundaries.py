@@ -248,3 +248,25 @@ def test_other_roles_neither_see_nor_change_intake_questions(client, role):
     assert [page.status_code for page in pages] == [302] * 4
     question.refresh_from_db()
     assert question.label == "Current medication"
+
+
+# --- the team: invitations and applications ---------------------------------------
+
+TEAM_SCREENS = (
+    "/admin/team/invitations/",
+    "/admin/team/invitations/invite/",
+    "/admin/team/applications/",
+)
+
+
+@pytest.mark.parametrize("url", TEAM_SCREENS)
+def test_booking_admins_open_the_team_screens(client, url):
+    client.force_login(member(BOOKING_ADMINS))
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("role", [EDITORS, STAFF, CONSULTANTS])
+@pytest.mark.parametrize("url", TEAM_SCREENS)
+def test_other_roles_do_not_open_the_team_screens(client, role, url):
+    client.force_login(member(role))
+    assert client.get(url).status_code in (302, 403)

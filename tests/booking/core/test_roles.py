@@ -78,6 +78,10 @@ def test_the_migration_made_the_four_roles():
         "change_consultant",
         "change_outboxemail",
         "add_apitoken",
+        "add_invitation",
+        "change_invitation",
+        "view_application",
+        "decide_application",
     } <= codenames(BOOKING_ADMINS)
     assert {
         "add_consultant",

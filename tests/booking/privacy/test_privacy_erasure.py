@@ -202,7 +202,14 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
     content = lookup.export_bundle(email="zelda.quillfeather@example.COM", user=admin)
 
     data, tables = read_bundle(content)
-    assert set(tables) == {"bookings", "emails", "payments", "refunds", "reviews"}
+    assert set(tables) == {
+        "bookings",
+        "emails",
+        "payments",
+        "refunds",
+        "reviews",
+        "applications",
+    }
     references = {b.reference for b in zelda}
     assert {row["reference"] for row in tables["bookings"]} == references
     assert {row["reference"] for row in data["bookings"]} == references

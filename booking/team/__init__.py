@@ -1,0 +1,2 @@
+"""The practice's team: inviting a consultant to the admin and applications to
+join (issue 18)."""
