@@ -54,6 +54,11 @@ def service_data(service=None, **changes):
         "booking_window_days": "60",
         "daily_cap": "",
         "is_active": "on",
+        # The inline intake questions' formset, empty, as the page sends it.
+        "questions-TOTAL_FORMS": "0",
+        "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
     }
     if service is not None:
         data.update(
