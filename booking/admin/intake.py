@@ -6,7 +6,6 @@ inline (`booking.intake.panels.QUESTIONS_PANEL`); this screen needs nothing of i
 Permissions are the model's own (`booking.servicequestion.*`), which only booking
 admins hold (`booking.core.roles`)."""
 
-from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -18,8 +17,6 @@ class ServiceQuestionViewSet(ModelViewSet):
     model = ServiceQuestion
     icon = "help"
     menu_label = "Intake questions"
-    menu_order = 230
-    add_to_admin_menu = True
     add_to_reference_index = False
     copy_view_enabled = False
     inspect_view_enabled = False
@@ -37,6 +34,5 @@ class ServiceQuestionViewSet(ModelViewSet):
     ]
 
 
-@hooks.register("register_admin_viewset")
-def register_intake_questions():
-    return ServiceQuestionViewSet("intake_questions")
+# In the Practice menu beside Services (booking.admin.practice).
+intake_questions = ServiceQuestionViewSet("intake_questions")

@@ -1,10 +1,12 @@
-"""The admin menu's "Practice" group: consultants, services and service
-categories, beside Bookings, for booking admins setting up the practice."""
+"""The admin menu's "Practice" group: consultants, services, their intake
+questions and service categories, beside Bookings, for booking admins setting up
+the practice."""
 
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
 from booking.admin import consultants
+from booking.admin.intake import intake_questions
 from booking.admin.services import ServiceCategoryViewSet, ServiceViewSet
 
 
@@ -12,7 +14,12 @@ class PracticeGroup(ViewSetGroup):
     menu_label = "Practice"
     menu_icon = "group"
     menu_order = 210
-    items = (consultants.ConsultantViewSet, ServiceViewSet, ServiceCategoryViewSet)
+    items = (
+        consultants.ConsultantViewSet,
+        ServiceViewSet,
+        intake_questions,
+        ServiceCategoryViewSet,
+    )
 
 
 @hooks.register("register_admin_viewset")

@@ -116,7 +116,7 @@ def test_a_new_practice_is_set_up_and_takes_a_booking(
         (WHY, "Multi-line text", ""),
         (HEARD, "Radio buttons", "A friend\nMy doctor\nThe web"),
     ):
-        menu(desk, "Intake questions")
+        menu(desk, "Practice", "Intake questions")
         desk.get_by_role("link", name=re.compile("Add intake question")).first.click()
         desk.locator("#id_service").select_option(label="Counselling session")
         desk.locator("#id_label").fill(label)
