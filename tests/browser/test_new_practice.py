@@ -48,7 +48,9 @@ def serious(page) -> list[str]:
 def open_tab(browser, screen="desktop"):
     context = browser.new_context(**SCREENS[screen], timezone_id="Europe/London")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    # Generous: the page editor is the admin's heaviest page, and bin/test's other
+    # process may be driving its own browser on the same two cores.
+    page.set_default_timeout(45_000)
     refused = []
     page.on(
         "console",
