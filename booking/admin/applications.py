@@ -12,10 +12,10 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button, HeaderButton
 
 from booking.admin.permissions import forbidden
+from booking.admin.readonly import ReadOnlyViewSet
 from booking.admin.team_forms import AcceptForm, DeclineForm
 from booking.core import profiles
 from booking.core.errors import BookingError
@@ -156,7 +156,7 @@ class ApplicationInspectView(generic.InspectView):
         ]
 
 
-class ApplicationViewSet(ModelViewSet):
+class ApplicationViewSet(ReadOnlyViewSet):
     model = Application
     name = "team_applications"
     url_prefix = "team/applications"
@@ -164,9 +164,6 @@ class ApplicationViewSet(ModelViewSet):
     menu_label = "Applications"
     index_view_class = ApplicationIndexView
     inspect_view_class = ApplicationInspectView
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
     list_display = ["name", "email", "status", "created_at", "decided_at"]
     list_filter = ["status"]
     search_fields = ["name", "email", "specialisations"]
@@ -195,22 +192,10 @@ class ApplicationViewSet(ModelViewSet):
         )
         return Application.objects.order_by(pending_first, "-created_at")
 
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                **kwargs,
-            }
-        )
-
     def get_urlpatterns(self):
         pk = f"<{self.pk_path_converter}:pk>"
         return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path(f"inspect/{pk}/", self.inspect_view, name="inspect"),
+            *super().get_urlpatterns(),
             path(f"history/{pk}/", self.history_view, name="history"),
             path(
                 f"history-results/{pk}/",
@@ -221,15 +206,7 @@ class ApplicationViewSet(ModelViewSet):
             path("<int:pk>/decline/", DeclineView.as_view(), name="decline"),
         ]
 
-    @property
-    def url_finder_class(self):
-        finder = super().url_finder_class
-        finder.edit_url_name = self.get_url_name("inspect")
-        return finder
-
     def get_permissions_to_register(self):
-        return (
-            super()
-            .get_permissions_to_register()
-            .filter(Q(codename__startswith="view_") | Q(codename="decide_application"))
+        return self.model_permissions().filter(
+            Q(codename__startswith="view_") | Q(codename="decide_application")
         )

@@ -9,7 +9,6 @@ import django_filters
 from django.contrib import messages
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -19,57 +18,17 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 
 from booking.admin import earnings as earnings_pages
 from booking.admin.buttons import post_button
+from booking.admin.readonly import ReadOnlyViewSet
 from booking.core.errors import BookingError, NotPermitted
 from booking.core.models import Consultant
 from booking.payments import earnings as ledger
 from booking.payments import payouts
 from booking.payments.models import Payment, Payout, Refund
-
-
-class ReadOnlyViewSet(ModelViewSet):
-    """List and inspect only: payments are written by `booking.payments` and
-    `booking.lifecycle.paying`."""
-
-    inspect_view_enabled = True
-    copy_view_enabled = False
-    add_to_reference_index = False
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                **kwargs,
-            }
-        )
-
-    def get_urlpatterns(self):
-        pk = f"<{self.pk_path_converter}:pk>"
-        return [
-            path("", self.index_view, name="index"),
-            path("results/", self.index_results_view, name="index_results"),
-            path(f"inspect/{pk}/", self.inspect_view, name="inspect"),
-        ]
-
-    @property
-    def url_finder_class(self):
-        finder = super().url_finder_class
-        finder.edit_url_name = self.get_url_name("inspect")
-        return finder
-
-    def get_permissions_to_register(self):
-        return (
-            super()
-            .get_permissions_to_register()
-            .filter(Q(codename__startswith="view_"))
-        )
 
 
 class PaymentFilterSet(WagtailFilterSet):

@@ -22,6 +22,7 @@ from wagtail.log_actions import LogFormatter
 
 from booking.admin.applications import ApplicationViewSet
 from booking.admin.permissions import forbidden
+from booking.admin.readonly import WrittenElsewhere
 from booking.admin.team_forms import InviteForm
 from booking.core import profiles
 from booking.core.errors import BookingError
@@ -144,16 +145,14 @@ def _url(action: str, invitation: Invitation) -> str:
     return reverse(f"team_invitations:{action}", args=[quote(invitation.pk)])
 
 
-class InvitationViewSet(ModelViewSet):
+class InvitationViewSet(WrittenElsewhere, ModelViewSet):
     model = Invitation
     name = "team_invitations"
     url_prefix = "team/invitations"
     icon = "mail"
     menu_label = "Invitations"
     index_view_class = InvitationIndexView
-    copy_view_enabled = False
     inspect_view_enabled = False
-    add_to_reference_index = False
     list_display = [
         "email",
         "consultant",
@@ -166,16 +165,6 @@ class InvitationViewSet(ModelViewSet):
 
     def get_queryset(self, request):
         return Invitation.objects.select_related("consultant")
-
-    def get_common_view_kwargs(self, **kwargs):
-        return super().get_common_view_kwargs(
-            **{
-                "add_url_name": None,
-                "edit_url_name": None,
-                "delete_url_name": None,
-                **kwargs,
-            }
-        )
 
     def get_urlpatterns(self):
         return [
