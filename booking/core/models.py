@@ -34,6 +34,24 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+def validate_currency(value: str) -> None:
+    if not (
+        len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()
+    ):
+        raise ValidationError(
+            f"“{value}” is not a currency code; use three capital letters "
+            "(ISO 4217), such as EUR, GBP or USD."
+        )
+
+
+def validate_stripe_account(value: str) -> None:
+    if not value.startswith("acct_"):
+        raise ValidationError(
+            "A Stripe connected account id starts with “acct_” (find it in "
+            "Stripe under Connect → Accounts)."
+        )
+
+
 class Consultant(ClusterableModel):
     """The bookable person. Their public profile is a page in `cms`; this is the
     part the booking rules need. A cluster, so that the admin edits their
@@ -89,6 +107,7 @@ class Consultant(ClusterableModel):
     payout_currency = models.CharField(
         max_length=3,
         blank=True,
+        validators=[validate_currency],
         help_text="The currency this consultant is paid out in; empty: each "
         "booking's own currency.",
     )
@@ -109,6 +128,7 @@ class Consultant(ClusterableModel):
     stripe_account_id = models.CharField(
         max_length=255,
         blank=True,
+        validators=[validate_stripe_account],
         help_text="A Stripe connected account (acct_…): payouts are sent to it as "
         "Stripe transfers.",
     )
@@ -190,16 +210,6 @@ class Location(models.Model):
         if self.city and self.city not in lines:
             lines.append(self.city)
         return ", ".join(lines)
-
-
-def validate_currency(value: str) -> None:
-    if not (
-        len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()
-    ):
-        raise ValidationError(
-            f"“{value}” is not a currency code; use three capital letters "
-            "(ISO 4217), such as EUR, GBP or USD."
-        )
 
 
 class ServiceCategory(models.Model):
