@@ -10,7 +10,8 @@ a plain 403 when a consultant is refused a consultant page (any admin view of it
 or a bulk action naming it); the consultant's way to their page's editor.
 
 The grant is made when a consultant index is created (any way: the admin, the demo
-data, a test) and, for one created before this code, after `migrate`. Consultants
+data, a test), when the Consultants group is created after the index, and, for one
+created before this code, after `migrate`. Consultants
 may change, not publish: their changes go to Wagtail's moderation workflow."""
 
 from django.contrib.auth.models import Group, Permission
@@ -54,6 +55,14 @@ def grant_consultant_pages(index: ConsultantIndexPage | None = None) -> None:
 def consultant_index_created(sender, instance, created, **kwargs):
     if created:
         grant_consultant_pages(instance)
+
+
+@receiver(post_save, sender=Group, dispatch_uid="consultant_pages_for_new_group")
+def consultants_group_created(sender, instance, created, **kwargs):
+    """An index made before the Consultants group (a database whose roles were
+    set up after its pages) gets the grant when the group appears."""
+    if created and instance.name == CONSULTANTS:
+        grant_consultant_pages()
 
 
 @receiver(post_migrate, dispatch_uid="consultant_pages_after_migrate")

@@ -247,3 +247,19 @@ def test_editors_delete_pages_they_may_edit_but_not_whole_sections(client):
     journal.add_child(instance=ArticlePage(title="Autumn", slug="autumn", intro="Hi"))
     client.post(reverse("wagtailadmin_pages:delete", args=(journal.pk,)))
     assert Page.objects.filter(pk=journal.pk).exists()
+
+
+def test_a_consultant_edits_their_page_when_the_roles_came_after_the_site(client):
+    """A database whose pages exist before its roles (a practice that set up the site
+    first, or a flushed test database): when the Consultants group appears, it gets
+    the right to edit consultant pages, so a consultant's editor opens."""
+    from django.contrib.auth.models import Group
+
+    Group.objects.all().delete()
+    _, team, _ = build_site()
+    maya = linked_consultant("Maya Stone", "maya")  # creates the roles' groups
+    page = draft_consultant_page(team, "Maya Stone", maya, "Hello")
+    client.force_login(maya.user)
+    response = client.get(reverse("wagtailadmin_pages:edit", args=(page.pk,)))
+    assert response.status_code == 200
+    assert b'id="id_summary"' in response.content
