@@ -116,10 +116,15 @@ def summary(booking: Booking) -> dict:
     return {
         "booking": booking,
         "zone": zone.key,
+        "zone_label": zone_label(zone),
         "local_start": booking.start.astimezone(zone),
         "local_end": booking.end.astimezone(zone),
         "where": where(booking),
     }
+
+
+def zone_label(zone: ZoneInfo) -> str:
+    return zone.key.replace("_", " ")
 
 
 def where(booking: Booking) -> str:
@@ -154,8 +159,8 @@ def next_steps(booking: Booking) -> list[str]:
     if selectors.owes_payment(booking):
         due = booking.payment_due_by.astimezone(zone)
         return [
-            f"Pay {price} by {due:%A %-d %B, %H:%M} ({zone.key}) to confirm the "
-            "session; after that the time is released.",
+            f"Pay {price} by {due:%A %-d %B, %H:%M} ({zone_label(zone)}) to "
+            "confirm the session; after that the time is released.",
             "We email your confirmation as soon as the payment arrives.",
         ]
     if booking.status == S.CONFIRMED:

@@ -106,7 +106,7 @@ def test_a_client_books_fixes_a_mistake_adds_to_calendar_and_cancels(
     ics = Path(download.value.path()).read_bytes()
     event = Calendar.from_ical(ics).walk("VEVENT")[0]
     assert event.decoded("DTSTART") == start
-    assert str(event["SUMMARY"]) == "Individual counselling with Maya Stone"
+    assert str(event["SUMMARY"]).startswith("Individual counselling with Maya Stone")
 
     # Later: the practice records the payment, and the client cancels.
     booking.refresh_from_db()

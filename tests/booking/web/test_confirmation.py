@@ -136,7 +136,7 @@ def test_the_verify_page_says_what_is_confirmed_in_the_clients_zone(client, serv
     assert "Couples, families; groups with Maya Stone" in page.text
     new_york = booking.start.astimezone(ZoneInfo("America/New_York"))
     assert f"{new_york:%H:%M}–" in page.text
-    assert "America/New_York time" in page.text
+    assert "America/New York time" in page.text
     assert page.text.index("with Maya Stone") < page.text.index("Confirm my booking")
     assert Booking.objects.get(pk=booking.pk).status == S.DRAFT
 
