@@ -151,7 +151,8 @@ def next_steps(booking: Booking) -> list[str]:
         if booking.amount:
             steps.append(
                 f"Once approved, you pay {price} within "
-                f"{settings.BOOKING_PAYMENT_WINDOW_HOURS} hours to confirm the session."
+                f"{settings.BOOKING_PAYMENT_WINDOW_HOURS} hours (and before the "
+                "session) to confirm it."
             )
         else:
             steps.append("The session is free: once approved, it is confirmed.")
