@@ -55,29 +55,67 @@ class TickedBox(forms.CheckboxInput):
         return data.get(name) == self.TICKED
 
 
+def too_long(what: str) -> str:
+    """A max_length message: what is too long, the limit, and how long it is."""
+    return (
+        f"{what} must be %(limit_value)d characters or fewer (it has %(show_value)d)."
+    )
+
+
 class DetailsForm(HoneypotMixin):
-    client_name = forms.CharField(label="Your name", max_length=200)
+    """Each message says what to do, in the words of the field's label."""
+
+    client_name = forms.CharField(
+        label="Your name",
+        max_length=200,
+        error_messages={
+            "required": "Enter your name",
+            "max_length": too_long("Your name"),
+        },
+    )
     client_email = forms.EmailField(
-        label="Email", max_length=254, help_text="We send the confirmation link here."
+        label="Email",
+        max_length=254,
+        help_text="We send the confirmation link here.",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address like name@example.com",
+            "max_length": too_long("An email address"),
+        },
     )
     client_phone = forms.CharField(
-        label="Phone (optional)", max_length=40, required=False
+        label="Phone (optional)",
+        max_length=40,
+        required=False,
+        error_messages={"max_length": too_long("A phone number")},
     )
     client_notes = forms.CharField(
         label="Anything you would like your consultant to know (optional)",
         max_length=Booking._meta.get_field("client_notes").max_length,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"max_length": too_long("Your note")},
     )
     consent = forms.BooleanField(
         widget=TickedBox,
         label="I have read the privacy policy and agree that the practice keeps these "
         "details to arrange my session.",
-        error_messages={"required": "Please accept the privacy policy to book."},
+        error_messages={
+            "required": "Tick the box to agree that the practice keeps your details "
+            "to arrange your session"
+        },
     )
-    tz = forms.CharField(widget=forms.HiddenInput, validators=[validate_zone])
+    tz = forms.CharField(
+        label="Time zone", widget=forms.HiddenInput, validators=[validate_zone]
+    )
     start = forms.DateTimeField(
-        widget=forms.HiddenInput, validators=[dates.validate_in_range]
+        label="Time",
+        widget=forms.HiddenInput,
+        validators=[dates.validate_in_range],
+        error_messages={
+            "required": "Go back and choose a time",
+            "invalid": "Go back and choose a time from the list",
+        },
     )
 
     def __init__(self, *args, questions=(), **kwargs):

@@ -7,7 +7,7 @@ from anymail.exceptions import AnymailConfigurationError
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from booking.web import calendar, payments, team, views
+from booking.web import calendar, confirmation, payments, team, views
 
 
 def set_up_only(view):
@@ -51,11 +51,10 @@ urlpatterns = [
         name="details",
     ),
     path("book/sent/", views.sent, name="sent"),
-    path("book/verify/<str:token>/", views.verify, name="verify"),
+    path("book/verify/<str:token>/", confirmation.verify, name="verify"),
     path("book/status/", views.status, name="status"),
     path("book/find/", views.find, name="find"),
-    path("book/manage/<str:token>/", views.manage, name="manage"),
-    path("book/manage/<str:token>/cancel/", views.manage_cancel, name="manage_cancel"),
+    path("book/manage/<str:token>/", confirmation.manage, name="manage"),
     path("book/manage/<str:token>/review/", views.manage_review, name="manage_review"),
     path(
         "book/manage/<str:token>/reschedule/",
@@ -75,6 +74,23 @@ urlpatterns = [
     # The ESPs' delivery webhooks, e.g. /anymail/postmark/tracking/; they refuse
     # requests without ANYMAIL_WEBHOOK_SECRET's basic auth.
     path("anymail/", include((anymail_webhooks, anymail_urls.app_name))),
+]
+
+# After the details (booking/web/confirmation.py): the booking page right after
+# verifying, its calendar file, and the two-step cancel.
+urlpatterns += [
+    path("book/booked/<str:token>/", confirmation.booked, name="booked"),
+    path(
+        "book/manage/<str:token>/booking.ics",
+        confirmation.calendar_file,
+        name="calendar_file",
+    ),
+    path("book/manage/<str:token>/cancel/", confirmation.cancel, name="manage_cancel"),
+    path(
+        "book/manage/<str:token>/cancelled/",
+        confirmation.cancelled,
+        name="cancelled",
+    ),
 ]
 
 # The team (booking/web/team.py): applying to join, and an invitation's link.

@@ -1,39 +1,35 @@
 """The public booking journey (DESIGN §8): service → slot (in the client's time zone)
-→ details → "check your inbox" → verification link → status; status by reference;
-find by email; the manage page behind an emailed link. Server-rendered and usable
+→ details → "check your inbox"; status by reference; find by email; moving and
+reviewing behind an emailed link. Verifying, the booking page and cancelling are
+`booking.web.confirmation`'s. Server-rendered and usable
 without JavaScript. Every rule lives in `booking.lifecycle.services`; views
 translate its errors into pages."""
 
 import zoneinfo
-from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from functools import wraps
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from booking.core import ratelimit, tokens
-from booking.core.errors import BookingError, SlotTaken, TokenError
+from booking.core.errors import BookingError, TokenError
 from booking.core.models import Booking, BookingToken, Consultant
 from booking.intake import answers as intake
-from booking.lifecycle import selectors, services
-from booking.payments import provider, refunds
+from booking.lifecycle import services
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
 from booking.web.bookable import offer, taking_bookings
 from booking.web.forms import (
     DetailsForm,
     LookupForm,
-    ReasonForm,
     ReferenceForm,
     RescheduleForm,
     ReviewForm,
@@ -106,7 +102,7 @@ def details(request, consultant_id, service_slug):
     if not ratelimit.allow(
         "create", ratelimit.client_ip(request), data["client_email"]
     ):
-        return _rate_limited(request, "create")
+        return rate_limited(request, "create")
     try:
         booking, _ = services.create_draft(
             consultant=consultant,
@@ -165,33 +161,13 @@ def sent(request):
 
 
 @never_cache
-def verify(request, token):
-    """GET only shows a button: mail scanners open links, and opening must not use
-    up a single-use link. The POST verifies."""
-    if request.method != "POST":
-        return TemplateResponse(request, "booking/verify.html", {"token": token})
-    if not ratelimit.allow("verify", ratelimit.client_ip(request)):
-        return _rate_limited(request, "verify")
-    try:
-        booking = services.verify_email(token=token)
-    except BookingError as error:
-        return problem_page(
-            request, error, status=409 if isinstance(error, SlotTaken) else 400
-        )
-    messages.success(request, "Thank you: your email address is confirmed.")
-    return HttpResponseRedirect(
-        reverse("booking:status") + f"?reference={booking.reference}"
-    )
-
-
-@never_cache
 def status(request):
     """A booking's state by reference, and nothing personal."""
     form = ReferenceForm(request.GET or None)
     booking = None
     if form.is_valid():
         if not ratelimit.allow("lookup", ratelimit.client_ip(request)):
-            return _rate_limited(request, "lookup")
+            return rate_limited(request, "lookup")
         booking = Booking.objects.filter(
             reference=form.cleaned_data["reference"]
         ).first()
@@ -216,7 +192,7 @@ def find(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if not ratelimit.allow("lookup", ratelimit.client_ip(request), email):
-            return _rate_limited(request, "lookup")
+            return rate_limited(request, "lookup")
         services.request_manage_links(email=email)
         return TemplateResponse(
             request, "booking/find.html", {"form": None, "sent": True}
@@ -234,7 +210,7 @@ def manage_link_view(view):
     @wraps(view)
     def wrapper(request, token):
         if not ratelimit.allow("manage", ratelimit.client_ip(request)):
-            return _rate_limited(request, "manage")
+            return rate_limited(request, "manage")
         try:
             found = tokens.check_token(token, purpose=Purpose.MANAGE)
         except TokenError as error:
@@ -245,53 +221,6 @@ def manage_link_view(view):
         return view(request, token, booking)
 
     return wrapper
-
-
-@never_cache
-@manage_link_view
-def manage(request, token, booking):
-    return _manage_page(request, token, booking)
-
-
-def _manage_page(request, token, booking, *, reason_form=None, status=200):
-    options = selectors.client_options(booking)
-    return TemplateResponse(
-        request,
-        "booking/manage.html",
-        {
-            "booking": booking,
-            "token": token,
-            "local_start": booking.start.astimezone(ZoneInfo(booking.client_time_zone)),
-            **asdict(options),
-            "pay_online": provider.stripe_enabled(),
-            "refunds": booking.refunds.all(),
-            "refund_quote": (
-                refunds.refund_quote(booking)
-                if options.can_cancel and booking.amount_paid
-                else None
-            ),
-            "reason_form": reason_form or ReasonForm(),
-            "review_form": ReviewForm() if options.can_review else None,
-        },
-        status=status,
-    )
-
-
-@never_cache
-@require_POST
-@manage_link_view
-def manage_cancel(request, token, booking):
-    """A reason the form refuses (too long) cancels nothing: the page shows why."""
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        return _manage_page(request, token, booking, reason_form=form, status=400)
-    reason = form.cleaned_data["reason"].strip()
-    try:
-        services.cancel(booking=booking, reason=reason or "Cancelled by the client.")
-    except BookingError as error:
-        return problem_page(request, error, status=409)
-    messages.success(request, f"Booking {booking.reference} is cancelled.")
-    return redirect("booking:manage", token=token)
 
 
 @never_cache
@@ -410,7 +339,7 @@ def problem_page(request, error: BookingError, *, status: int):
     )
 
 
-def _rate_limited(request, action: str):
+def rate_limited(request, action: str):
     response = TemplateResponse(request, "booking/rate_limited.html", status=429)
     response["Retry-After"] = str(ratelimit.limit_for(action)[1])
     return response

@@ -74,8 +74,9 @@ def test_a_client_cancels_through_the_manage_link(
 
     page.goto(f"{live_server.url}/book/manage/{manage}/")
     shoot(page, "manage")
+    page.get_by_role("link", name="Cancel this booking…").click()
     page.get_by_label("Reason (optional)").fill("Feeling much better")
-    page.get_by_role("button", name="Cancel booking").click()
+    page.get_by_role("button", name="Yes, cancel my booking").click()
     page.get_by_text(f"Booking {booking.reference} is cancelled.").wait_for()
     shoot(page, "cancelled")
 
