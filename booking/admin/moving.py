@@ -121,9 +121,8 @@ def move(request, booking: Booking, zone, back: str):
     }
     # The calendar shows the move with its Undo button; elsewhere, a message.
     if not back.startswith(reverse("booking_calendar")):
-        messages.success(
-            request, f"Moved booking {booking.reference} to {when(booking.start, zone)}."
-        )
+        moved_to = when(booking.start, zone)
+        messages.success(request, f"Moved booking {booking.reference} to {moved_to}.")
     return reply(request, back)
 
 
@@ -175,9 +174,13 @@ def move_page(request, booking: Booking, zone, back: str):
     today = timezone.now().astimezone(zone).date()
     first = asked_day(request) or max(today, booking.start.astimezone(zone).date())
     days = {first + timedelta(days=n): [] for n in range(MOVE_DAYS)}
-    problem = "" if booking.status in MOVABLE else (
-        f"Booking {booking.reference} is {booking.status_label.lower()}, so it "
-        "cannot be moved."
+    problem = (
+        ""
+        if booking.status in MOVABLE
+        else (
+            f"Booking {booking.reference} is {booking.status_label.lower()}, so it "
+            "cannot be moved."
+        )
     )
     if not problem:
         free = slots.free_slots(

@@ -12,8 +12,12 @@ from booking.core.roles import BOOKING_ADMINS, ensure_roles
 from booking.core.states import BookingStatus as S
 from tests.availability_factories import bulk_bookings
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations
-from tests.factories import ConsultantFactory, ServiceFactory, UserFactory
-from tests.factories import next_monday_at
+from tests.factories import (
+    ConsultantFactory,
+    ServiceFactory,
+    UserFactory,
+    next_monday_at,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,7 +53,8 @@ def week(transactional_db):
 def drag(page, entry, hour: int):
     """Drag the entry by its top edge to `hour` o'clock in its own column."""
     grid = page.locator(".cal-grid")
-    first, hours = (int(grid.get_attribute(name)) for name in ("data-first-hour", "data-hours"))
+    first = int(grid.get_attribute("data-first-hour"))
+    hours = int(grid.get_attribute("data-hours"))
     body = entry.locator("xpath=..")
     box = body.bounding_box()
     y = (hour - first) / hours * box["height"] + 3
@@ -94,8 +99,10 @@ def test_a_booking_admin_drags_a_booking_and_undoes_it(page, live_server, shoot,
     undo = page.get_by_role("button", name="Undo")
     undo.wait_for()
     assert Booking.objects.get(pk=ada.pk).start == start.replace(hour=7)
-    assert page.locator(".cal-entry", has_text="Ada Lovelace").inner_text().startswith(
-        "● 07:00"
+    assert (
+        page.locator(".cal-entry", has_text="Ada Lovelace")
+        .inner_text()
+        .startswith("● 07:00")
     )
     shoot(page, "moved-with-undo")
 

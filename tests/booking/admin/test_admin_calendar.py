@@ -108,7 +108,7 @@ def test_a_week_shows_hours_time_off_and_bookings_coloured_and_linked(
     for booking in (confirmed, pending):
         entry = html[html.index(f"cal-entry booking-status--{booking.status}") :]
         assert entry.index(f'href="{inspect_url(booking)}"') < 600
-    assert "10:00–10:50</span><span class=\"cal-entry__line\">History Client" in html
+    assert '10:00–10:50</span><span class="cal-entry__line">History Client' in html
     # The grid runs 09:00–13:00, her working hours: the block fills it.
     assert "top: 0.0%; height: 100.0%" in html
     assert "<span>08:00</span>" not in html and "<span>12:00</span>" in html

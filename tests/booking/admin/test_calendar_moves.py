@@ -164,9 +164,7 @@ def test_undo_is_refused_after_ten_seconds(admin, maya, service):
     session[UNDO_KEY]["moved"] = timezone.now().timestamp() - 11
     session.save()
 
-    undo = admin.post(
-        reverse("booking_calendar_undo", args=(booking.pk,)), **JSON
-    )
+    undo = admin.post(reverse("booking_calendar_undo", args=(booking.pk,)), **JSON)
 
     assert undo.status_code == 409 and "Too late to undo" in undo.json()["message"]
     booking.refresh_from_db()
