@@ -14,8 +14,8 @@ user may do with it; those who may reschedule drag it to another time
 consultants, days or bookings it shows.
 
 The calendar is one view (what is asked, the bookings and hours it shows, the
-time grid, the page), which reads best in one module, so this one runs past
-400 lines.
+time grid, the page), which reads best in one module, so this one runs
+past 400 lines.
 
 Keyboard: every booking and control is a link in reading order; ← and → move to
 the previous and next period, T to today, M, W and D switch view (Wagtail's own
