@@ -103,6 +103,9 @@ def move(request, booking: Booking, zone, back: str):
     moved_from = booking.start
     try:
         start = parse_start(request.POST.get("start"), zone)
+    except InvalidBookingData as exc:
+        return reply(request, back, error=exc.message, status=400)
+    try:
         booking = services.reschedule(
             booking=booking,
             start=start,
