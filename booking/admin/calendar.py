@@ -4,16 +4,27 @@ coloured by status and link to the booking.
 
 Booking admins and staff (who see every booking) choose whose calendar; a
 consultant sees only their own, and asking for anyone else's is refused. Times are
-the consultant's own, or, for everyone at once, the admin user's time zone. A page
-costs the same few queries however many consultants, days or bookings it shows.
+always the signed-in user's own time zone (Wagtail's account preference), for one
+consultant and for everyone alike. Week and day run from the earliest to the
+latest working hour shown (or a booking outside them), unless "Full day" is asked
+for; cancelled and rejected bookings show only when asked for. Each booking shows
+the lines that fit, all of them on hover or focus, and a popover with what this
+user may do with it; those who may reschedule drag it to another time
+(`booking.admin.moving`). A page costs the same few queries however many
+consultants, days or bookings it shows.
+
+The calendar is one view (what is asked, the bookings and hours it shows, the
+time grid, the page), which reads best in one module, so this one runs
+past 400 lines.
 
 Keyboard: every booking and control is a link in reading order; ← and → move to
 the previous and next period, T to today, M, W and D switch view (Wagtail's own
 `w-kbd` controller, not a script of ours)."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
@@ -26,10 +37,13 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
+from booking.admin.actions import action_url, available_actions
 from booking.admin.calendar_layout import (
+    STATUS_MARKS,
     DayColumn,
     Item,
     assign_lanes,
+    lines_that_fit,
     minutes_of_day,
     union,
 )
@@ -41,14 +55,59 @@ from booking.admin.permissions import (
 )
 from booking.core import dates
 from booking.core.models import Booking, Consultant
-from booking.core.states import BookingStatus
+from booking.core.states import MOVABLE, BookingStatus
 from booking.scheduling import hours, slots
 
 VIEWS = ("month", "week", "day")
 
 
-# Week and day views show at least these hours, more if hours or bookings need it.
+# Week and day views without any working hours or bookings show these hours.
 DEFAULT_HOURS = (8, 18)
+
+# Shown only when "Show cancelled" is on.
+HIDDEN = (BookingStatus.CANCELLED, BookingStatus.REJECTED)
+
+RESCHEDULE = "booking.reschedule_booking"
+
+
+def admin_zone(request) -> ZoneInfo:
+    """The signed-in user's time zone: Wagtail's account preference, else the
+    practice's (settings.TIME_ZONE).
+
+    TODO(lead): replace with `booking.admin.zones.admin_zone` (same name and
+    signature) once that module lands."""
+    profile = getattr(request.user, "wagtail_userprofile", None)
+    name = getattr(profile, "current_time_zone", "") or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
+def may_move(user) -> bool:
+    return user.has_perm(RESCHEDULE)
+
+
+# After a move, its undo is offered for this long (the session remembers it).
+UNDO_SECONDS = 10
+UNDO_KEY = "booking_calendar_undo"
+
+
+def pending_undo(request) -> dict | None:
+    """The move this user made in the last UNDO_SECONDS, with the seconds left
+    to undo it, or None (an older one is forgotten)."""
+    undo = request.session.get(UNDO_KEY)
+    if not undo:
+        return None
+    left = UNDO_SECONDS - (timezone.now().timestamp() - undo["moved"])
+    if left <= 0:
+        del request.session[UNDO_KEY]
+        return None
+    return {
+        **undo,
+        "seconds": max(1, round(left)),
+        "url": reverse("booking_calendar_undo", args=(undo["booking"],)),
+    }
 
 
 class CalendarView(WagtailAdminTemplateMixin, TemplateView):
@@ -88,9 +147,19 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
 
     @cached_property
     def zone(self) -> ZoneInfo:
-        if self.consultant:
-            return self.consultant.zone
-        return timezone.get_current_timezone()
+        return admin_zone(self.request)
+
+    @cached_property
+    def show_cancelled(self) -> bool:
+        return self.request.GET.get("cancelled") == "1"
+
+    @cached_property
+    def full_day(self) -> bool:
+        return self.request.GET.get("full") == "1"
+
+    @cached_property
+    def can_move(self) -> bool:
+        return may_move(self.request.user)
 
     @cached_property
     def today(self) -> date:
@@ -148,6 +217,7 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             visible_bookings(self.request.user)
             .filter(start__lt=end, end__gt=start)
             .exclude(status=BookingStatus.DRAFT)
+            .exclude(status__in=() if self.show_cancelled else HIDDEN)
             .select_related("consultant", "service")
             .order_by("start", "pk")
         )
@@ -177,9 +247,18 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
     def booking_item(self, booking: Booking, *, named: bool) -> Item:
         who = f" · {booking.consultant.name}" if named else ""
         start = booking.start.astimezone(self.zone)
+        end = booking.end.astimezone(self.zone)
+        lines = (
+            f"{start:%H:%M}–{end:%H:%M}",
+            booking.client_name,
+            str(booking.service),
+            *((booking.consultant.name,) if named else ()),
+            f"{booking.status_label} · {booking.reference}",
+        )
+        movable = self.can_move and booking.status in MOVABLE
         return Item(
             start=start,
-            end=booking.end.astimezone(self.zone),
+            end=end,
             kind="booking",
             label=f"{start:%H:%M} {booking.client_name}{who}",
             title=(
@@ -187,7 +266,25 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             ),
             url=reverse("bookings:inspect", args=(quote(booking.pk),)),
             status=booking.status,
+            lines=lines,
+            pk=booking.pk,
+            reference=booking.reference,
+            consultant_id=booking.consultant_id,
+            move_url=reverse("booking_calendar_move", args=(booking.pk,))
+            if movable
+            else "",
+            actions=self.actions_for(booking),
         )
+
+    def actions_for(self, booking: Booking) -> list[tuple[str, str, bool]]:
+        """(label, url, serious) of what this user may do now, each returning
+        here; moving is the calendar's own "Move…" (no query per booking)."""
+        back = urlencode({"next": self.url()})
+        return [
+            (action.label, f"{action_url(booking, action)}?{back}", action.serious)
+            for action in available_actions(booking, self.request.user)
+            if action.name != "reschedule"
+        ]
 
     def columns(self) -> list[DayColumn]:
         """One column per day, or per consultant in the day view for everyone;
@@ -212,6 +309,7 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
                 ),
                 in_month=day.month == self.anchor.month,
                 is_today=day == self.today,
+                consultant_id=key.pk if per_consultant else None,
             )
 
         def column_for(consultant_id, moment):
@@ -264,13 +362,19 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
     # --- the time grid (week and day) ---------------------------------------------
 
     def hour_range(self, columns: list[DayColumn]) -> tuple[int, int]:
-        first, last = DEFAULT_HOURS
+        """From the earliest to the latest working hour shown, widened for any
+        booking outside them (so none is cut off); the whole day when asked."""
+        if self.full_day:
+            return 0, 24
+        first, last = 24, 0
         for column in columns:
             for item in (*column.items, *column.hours):
                 first = min(first, item.start.hour)
                 end = item.end
                 end_hour = end.hour + (1 if end.minute or end.second else 0)
                 last = max(last, end_hour if end.date() == item.start.date() else 24)
+        if first >= last:
+            return DEFAULT_HOURS
         return first, min(last, 24)
 
     def place(self, columns: list[DayColumn], first: int, last: int) -> None:
@@ -284,6 +388,7 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
                 begin, finish = max(begin, 0), min(finish, total)
                 item.top = round(100 * begin / total, 3)
                 item.height = round(100 * max(finish - begin, 15) / total, 3)
+                item.fit = lines_that_fit(max(finish - begin, 15))
             assign_lanes(column.items)
 
     # --- page -------------------------------------------------------------------
@@ -293,8 +398,11 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             "view": self.mode,
             "date": self.anchor.isoformat(),
             "consultant": self.consultant.pk if self.consultant else "",
+            "cancelled": "1" if self.show_cancelled else "",
+            "full": "1" if self.full_day else "",
             **params,
         }
+        query = {key: value for key, value in query.items() if value != ""}
         return f"{reverse('booking_calendar')}?{urlencode(query)}"
 
     def step(self, direction: int) -> str:
@@ -330,6 +438,7 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             self.place(columns, first, last)
             context["hours"] = [f"{hour:02d}:00" for hour in range(first, last)]
             context["hour_count"] = last - first
+            context["first_hour"] = first
         else:
             context["weeks"] = [columns[n : n + 7] for n in range(0, len(columns), 7)]
         context.update(
@@ -343,9 +452,22 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             next_url=self.step(1),
             today_url=self.url(date=self.today.isoformat()),
             view_urls=[(mode, self.url(view=mode)) for mode in VIEWS],
-            statuses=[s for s in BookingStatus if s != BookingStatus.DRAFT],
+            statuses=[
+                (status, STATUS_MARKS[status])
+                for status in BookingStatus
+                if status != BookingStatus.DRAFT
+                and (self.show_cancelled or status not in HIDDEN)
+            ],
             add_url=self.add_url(),
             anchor=self.anchor,
+            show_cancelled=self.show_cancelled,
+            full_day=self.full_day,
+            cancelled_url=self.url(cancelled="" if self.show_cancelled else "1"),
+            full_url=self.url(full="" if self.full_day else "1"),
+            can_move=self.can_move,
+            grid_minutes=settings.BOOKING_SLOT_GRID_MINUTES,
+            undo=pending_undo(self.request),
+            here=self.url(),
         )
         return context
 

@@ -1,11 +1,31 @@
 """How the calendar lays out bookings in a day's column: overlapping bookings side
-by side in lanes, each as wide as its cluster allows."""
+by side in lanes, each as wide as its cluster allows, showing only the lines of
+text that fit whole (the rest appear on hover or focus, and in the popover)."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # A month cell lists this many bookings, then links to its day.
 MONTH_CELL_LIMIT = 4
+
+# The week and day grids, in rem (calendar.css uses the same figures): an hour's
+# height, an entry's line of text, and the padding above and below its text.
+HOUR_REM = 4.0
+LINE_REM = 0.85
+PADDING_REM = 0.3
+
+# Without colour, a booking's status still shows: a mark before it (and its name in
+# the text). The legend shows the same marks.
+STATUS_MARKS = {
+    "pending": "◌",
+    "approved": "○",
+    "payment_pending": "◐",
+    "confirmed": "●",
+    "completed": "✔",
+    "no_show": "✖",
+    "cancelled": "⊘",
+    "rejected": "✕",
+}
 
 
 @dataclass
@@ -23,10 +43,36 @@ class Item:
     height: float = 0.0
     left: float = 0.0
     width: float = 100.0
+    # Bookings only: their text, one line each; what this user may do with them.
+    lines: tuple[str, ...] = ()
+    fit: int = 0
+    pk: int | None = None
+    reference: str = ""
+    consultant_id: int | None = None
+    move_url: str = ""
+    actions: list[tuple[str, str, bool]] = field(default_factory=list)
 
     @property
     def span(self) -> str:
         return f"{self.start:%H:%M}–{self.end:%H:%M}"
+
+    @property
+    def mark(self) -> str:
+        return STATUS_MARKS.get(self.status, "")
+
+    @property
+    def shown_lines(self) -> tuple[str, ...]:
+        return self.lines[: max(self.fit, 1)]
+
+    @property
+    def more_lines(self) -> tuple[str, ...]:
+        return self.lines[max(self.fit, 1) :]
+
+
+def lines_that_fit(minutes: float) -> int:
+    """How many whole lines of an entry's text fit in a booking this long."""
+    height = minutes / 60 * HOUR_REM - PADDING_REM
+    return max(1, int(height // LINE_REM))
 
 
 @dataclass
@@ -41,6 +87,7 @@ class DayColumn:
     time_off: list[Item] = field(default_factory=list)
     in_month: bool = True
     is_today: bool = False
+    consultant_id: int | None = None  # a consultant's own column (day view)
 
     @property
     def shown(self) -> list[Item]:

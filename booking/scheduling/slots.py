@@ -82,11 +82,13 @@ def free_slots(
     start: datetime,
     end: datetime,
     now: datetime | None = None,
+    exclude: int | None = None,
 ) -> list[Slot]:
     """The slots of `service` with `consultant` that start between `start` and `end`
-    and may be booked `now`. Two queries."""
-    return free_slots_by_consultant(
-        consultants=[consultant], service=service, start=start, end=end, now=now
+    and may be booked `now`; with `exclude`, as if that booking (one being moved)
+    held no time. Two queries."""
+    return _free_slots(
+        [consultant], service, start, end, now or timezone.now(), exclude=exclude
     )[consultant.pk]
 
 

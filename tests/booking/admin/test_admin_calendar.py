@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from wagtail.users.models import UserProfile
 
 from booking.core.roles import BOOKING_ADMINS, CONSULTANTS, STAFF, ensure_roles
 from booking.core.states import BookingStatus as S
@@ -75,9 +76,17 @@ def inspect_url(booking):
     return reverse("bookings:inspect", args=(booking.pk,))
 
 
+def in_zone(user, name: str):
+    """The user's Wagtail account preference for their time zone."""
+    profile = UserProfile.get_for_user(user)
+    profile.current_time_zone = name
+    profile.save()
+    return user
+
+
 @pytest.fixture
 def as_admin(client):
-    client.force_login(member(BOOKING_ADMINS))
+    client.force_login(in_zone(member(BOOKING_ADMINS), "Europe/Berlin"))
     return client
 
 
@@ -96,11 +105,13 @@ def test_a_week_shows_hours_time_off_and_bookings_coloured_and_linked(
     assert html.count("cal-block--hours") == 4  # Mon, Tue, Thu, Fri (Wed is off)
     assert "Working hours 09:00–13:00" in html
     assert "cal-block--time-off" in html and "Training" in html
-    assert f'booking-status--confirmed" href="{inspect_url(confirmed)}"' in html
-    assert f'booking-status--pending" href="{inspect_url(pending)}"' in html
-    assert "10:00 History Client" in html
-    # 09:00–13:00 on a grid from 08:00 to 18:00: a block from 10% for 40%.
-    assert "top: 10.0%; height: 40.0%" in html
+    for booking in (confirmed, pending):
+        entry = html[html.index(f"cal-entry booking-status--{booking.status}") :]
+        assert entry.index(f'href="{inspect_url(booking)}"') < 600
+    assert '10:00–10:50</span><span class="cal-entry__line">History Client' in html
+    # The grid runs 09:00–13:00, her working hours: the block fills it.
+    assert "top: 0.0%; height: 100.0%" in html
+    assert "<span>08:00</span>" not in html and "<span>12:00</span>" in html
 
 
 def test_a_month_lists_each_days_bookings_and_links_to_the_day(as_admin, maya, service):

@@ -99,6 +99,8 @@ SEES_EVERY_BOOKING = {
 # Where only booking admins see them (and intake notes), as it is their work.
 BOOKING_ADMINS_SEE = {
     **{f"bookings:transition[{name}]": "a booking's action" for name in ACTIONS},
+    "booking_calendar_move": "moving a booking from the calendar (its free times)",
+    "booking_calendar_undo": "undoing a move in the calendar",
     "api:staff_transition": "the staff API answers an action with the booking",
     "outbox:index": "Email & jobs",
     "outbox:index_results": "Email & jobs",
