@@ -1,8 +1,9 @@
 """The dashboard as a practice's desk (issue 19): first what needs someone now,
 then the content counts.
 
-- "Needs you now": requests waiting for approval, with client, consultant,
-  service, time and how long they have waited; Approve and Reject right there.
+- "Needs you now" (for those who may approve): requests waiting for approval,
+  with client, consultant, service, time and how long they have waited; Approve
+  and Reject right there.
   Both POST to the bookings' one transition view (`booking.admin.actions`), so
   the same permission, state and service checks apply; Reject asks for its reason
   in a <dialog>, or on the transition's own page without JavaScript.
@@ -170,8 +171,9 @@ def desk_context(request) -> dict:
         "failure_panels": _failure_panels(request),
         "home_url": HOME,
     }
-    if sees_bookings:
+    if sees_bookings and user.has_perm("booking.approve_booking"):
         context["needs"] = needs_you_now(request, now)
+    if sees_bookings:
         context["today"] = todays_sessions(request, now)
         if user.has_perm("booking.record_offline_payment") or user.has_perm(
             "booking.cancel_booking"

@@ -157,20 +157,27 @@ def test_todays_sessions_per_consultant_with_completed_once_ended(
     assert past.status == S.COMPLETED
 
 
-def test_a_consultant_sees_only_their_own_requests_and_cannot_approve(
+def test_a_consultant_sees_only_their_own_sessions_and_no_approvals(
     client, maya, noah, counselling
 ):
     user = member(CONSULTANTS, username="maya")
     maya.user = user
     maya.save()
-    own = waiting(maya, counselling, "Ada Lovelace")
-    other = waiting(noah, counselling, "Grace Hopper", weeks=2)
+    soon = timezone.now() + timedelta(minutes=5)
+    bulk_bookings(
+        consultant=maya, service=counselling, starts=[soon], status=S.CONFIRMED
+    )
+    bulk_bookings(
+        consultant=noah, service=counselling, starts=[soon], status=S.CONFIRMED
+    )
+    own, other = Booking.objects.order_by("consultant__name")
+    waiting(maya, counselling, "Ada Lovelace")
     client.force_login(user)
 
     panels = client.get(PANELS).text
 
     assert own.reference in panels and other.reference not in panels
-    assert "/approve/" not in panels and "Reject…" not in panels
+    assert "Needs you now" not in panels and "/approve/" not in panels
     assert "Unpaid approvals" not in panels
 
 
