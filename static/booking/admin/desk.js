@@ -4,16 +4,24 @@
 // Without JavaScript the panels are as loaded and Reject opens its own page.
 (function () {
   "use strict";
-  var desk = document.querySelector("[data-desk-refresh-url]");
-  if (!desk) return;
-  var panels = desk.querySelector("[data-desk-panels]");
-  var dialog = desk.querySelector("#desk-reject-dialog");
-  var form = dialog && dialog.querySelector("[data-desk-reject-form]");
-  var REFRESH_MS = 60000;
+  // Wagtail loads a page's scripts in the head, before the dashboard exists.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 
-  function busy() {
-    return document.hidden || (dialog && dialog.open) ||
-      panels.contains(document.activeElement);
+  function start() {
+    var desk = document.querySelector("[data-desk-refresh-url]");
+    if (!desk) return;
+    var panels = desk.querySelector("[data-desk-panels]");
+    var dialog = desk.querySelector("#desk-reject-dialog");
+    var form = dialog && dialog.querySelector("[data-desk-reject-form]");
+    var REFRESH_MS = 60000;
+
+    function busy() {
+      return document.hidden || (dialog && dialog.open) ||
+        panels.contains(document.activeElement);
   }
 
   function refresh() {
@@ -52,4 +60,5 @@
   dialog.addEventListener("close", function () {
     if (opener && document.body.contains(opener)) opener.focus();
   });
+  }
 })();
