@@ -4,12 +4,7 @@
 // Without JavaScript the panels are as loaded and Reject opens its own page.
 (function () {
   "use strict";
-  // Wagtail loads a page's scripts in the head, before the dashboard exists.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
-    start();
-  }
+  var REFRESH_MS = 60000;
 
   function start() {
     var desk = document.querySelector("[data-desk-refresh-url]");
@@ -17,48 +12,54 @@
     var panels = desk.querySelector("[data-desk-panels]");
     var dialog = desk.querySelector("#desk-reject-dialog");
     var form = dialog && dialog.querySelector("[data-desk-reject-form]");
-    var REFRESH_MS = 60000;
 
     function busy() {
       return document.hidden || (dialog && dialog.open) ||
         panels.contains(document.activeElement);
-  }
-
-  function refresh() {
-    if (busy()) return;
-    fetch(desk.getAttribute("data-desk-refresh-url"), {
-      credentials: "same-origin",
-      headers: { "X-Requested-With": "XMLHttpRequest" }
-    }).then(function (response) {
-      if (!response.ok || response.redirected) throw new Error(response.status);
-      return response.text();
-    }).then(function (html) {
-      if (!busy()) panels.innerHTML = html;
-    }).catch(function () { /* keep what is shown; try again next minute */ });
-  }
-  window.setInterval(refresh, REFRESH_MS);
-
-  if (!dialog || typeof dialog.showModal !== "function") return;
-  var opener = null;
-  desk.addEventListener("click", function (event) {
-    var link = event.target.closest("[data-desk-reject]");
-    if (link) {
-      event.preventDefault();
-      opener = link;
-      form.action = link.getAttribute("data-desk-reject");
-      dialog.querySelector("[data-desk-reject-reference]").textContent =
-        link.getAttribute("data-reference");
-      dialog.querySelector("[data-desk-reject-summary]").textContent =
-        link.getAttribute("data-summary");
-      form.reason.value = "";
-      dialog.showModal();
-      form.reason.focus();
-      return;
     }
-    if (event.target.closest("[data-desk-close]")) dialog.close();
-  });
-  dialog.addEventListener("close", function () {
-    if (opener && document.body.contains(opener)) opener.focus();
-  });
+
+    function refresh() {
+      if (busy()) return;
+      fetch(desk.getAttribute("data-desk-refresh-url"), {
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "XMLHttpRequest" }
+      }).then(function (response) {
+        if (!response.ok || response.redirected) throw new Error(response.status);
+        return response.text();
+      }).then(function (html) {
+        if (!busy()) panels.innerHTML = html;
+      }).catch(function () { /* keep what is shown; try again next minute */ });
+    }
+    window.setInterval(refresh, REFRESH_MS);
+
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    var opener = null;
+    desk.addEventListener("click", function (event) {
+      var link = event.target.closest("[data-desk-reject]");
+      if (link) {
+        event.preventDefault();
+        opener = link;
+        form.action = link.getAttribute("data-desk-reject");
+        dialog.querySelector("[data-desk-reject-reference]").textContent =
+          link.getAttribute("data-reference");
+        dialog.querySelector("[data-desk-reject-summary]").textContent =
+          link.getAttribute("data-summary");
+        form.reason.value = "";
+        dialog.showModal();
+        form.reason.focus();
+        return;
+      }
+      if (event.target.closest("[data-desk-close]")) dialog.close();
+    });
+    dialog.addEventListener("close", function () {
+      if (opener && document.body.contains(opener)) opener.focus();
+    });
+  }
+
+  // Wagtail loads a page's scripts in the head, before the dashboard exists.
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();
