@@ -25,6 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.timesince import timesince, timeuntil
+from django.views.decorators.http import require_GET
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
@@ -204,6 +205,7 @@ class DeskPanel(Component):
         }
 
 
+@require_GET
 def desk_panels_view(request):
     """The desk's panels alone, for desk.js to swap in every minute."""
     return TemplateResponse(
