@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
+from wagtail.admin.localization import WAGTAILADMIN_PROVIDED_LANGUAGES
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -184,7 +185,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en-gb"
 # 24-hour times, whatever Django's locale defaults say (config/formats/).
 FORMAT_MODULE_PATH = ["config.formats"]
-TIME_ZONE = "UTC"
+# The practice's time zone: the admin's times for anyone who has not chosen their
+# own (Account → Preferences), and the payout schedule's clock.
+TIME_ZONE = env("PRACTICE_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -217,6 +220,13 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_I18N_ENABLED = False
+# Wagtail's admin languages, with English in two forms: the admin writes 24-hour
+# times, or 12-hour ones for "English (US)" (config/formats/, booking/admin/zones.py).
+WAGTAILADMIN_PERMITTED_LANGUAGES = [
+    ("en-gb", "English (24-hour times)"),
+    ("en-us", "English, US (12-hour times)"),
+    *((code, name) for code, name in WAGTAILADMIN_PROVIDED_LANGUAGES if code != "en"),
+]
 # Haven reaches nothing on the internet at run time: no Gravatar avatars.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False

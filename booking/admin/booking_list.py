@@ -19,10 +19,10 @@ from wagtail.admin.widgets import Button
 from booking.admin.actions import action_buttons
 from booking.admin.permissions import (
     intake_visible_to,
-    local_text,
     sees_everyone,
     visible_bookings,
 )
+from booking.admin.zones import admin_zone, format_admin_time
 from booking.core.models import Booking, Consultant, Service
 from booking.core.pagination import CappedPaginator
 from booking.core.states import BookingStatus
@@ -50,10 +50,6 @@ def payment_state(booking: Booking) -> str:
     if booking.status == S.PAYMENT_PENDING:
         return f"Paying online: {money(booking.amount, booking.currency)}"
     return f"Unpaid: {money(booking.amount, booking.currency)}"
-
-
-def consultant_time(booking: Booking) -> str:
-    return local_text(booking.start, booking.consultant.zone)
 
 
 class BookingFilterSet(WagtailFilterSet):
@@ -113,8 +109,8 @@ class BookingIndexView(generic.IndexView):
             Column("service", label="Service", accessor="service.title"),
             Column(
                 "start",
-                label="Starts (consultant's time)",
-                accessor=consultant_time,
+                label=f"Starts ({admin_zone(self.request).key})",
+                accessor=lambda booking: format_admin_time(booking.start, self.request),
                 sort_key="start",
             ),
             StatusColumn("status", label="Status", sort_key="status"),

@@ -33,10 +33,10 @@ from booking.admin.permissions import (
     ANY_ACTION,
     booking_policy,
     can_see_intake_notes,
-    local_text,
     visible_bookings,
 )
 from booking.admin.phone_booking import CreateBookingView
+from booking.admin.zones import admin_zone, format_admin_range, format_admin_time
 from booking.core.models import Booking
 from booking.notifications.models import OutboxEmail
 from booking.privacy.audit import record_access
@@ -123,13 +123,22 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
 
     def get_context_data(self, **kwargs):
         booking = self.object
-        client_zone = booking.client_time_zone
+        request = self.request
         context = super().get_context_data(**kwargs)
         context.update(
             booking=booking,
-            consultant_start=local_text(booking.start, booking.consultant.zone),
-            consultant_end=local_text(booking.end, booking.consultant.zone),
-            client_start=local_text(booking.start, ZoneInfo(client_zone)),
+            # The user's own time first, then the consultant's and the client's.
+            zone_name=admin_zone(request).key,
+            your_time=format_admin_range(booking.start, booking.end, request),
+            consultant_time=format_admin_range(
+                booking.start, booking.end, request, zone=booking.consultant.zone
+            ),
+            client_time=format_admin_range(
+                booking.start,
+                booking.end,
+                request,
+                zone=ZoneInfo(booking.client_time_zone),
+            ),
             payment=payment_state(booking),
             amount=money(booking.amount, booking.currency),
             amount_paid=money(booking.amount_paid, booking.currency),
@@ -140,7 +149,10 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
             emails=booking.emails.order_by("created_at", "pk"),
             emails_url=self.may_view_emails and outbox.emails_url(booking),
             history_url=self.history_url,
-            timeline=_timeline(booking),
+            timeline=[
+                (label, format_admin_time(moment, request))
+                for label, moment in _timeline(booking)
+            ],
             show_intake=can_see_intake_notes(self.request.user, booking),
         )
         return context

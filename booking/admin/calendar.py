@@ -22,7 +22,7 @@ the previous and next period, T to today, M, W and D switch view (Wagtail's own
 `w-kbd` controller, not a script of ours)."""
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.admin.utils import quote
@@ -53,6 +53,7 @@ from booking.admin.permissions import (
     sees_everyone,
     visible_bookings,
 )
+from booking.admin.zones import admin_zone
 from booking.core import dates
 from booking.core.models import Booking, Consultant
 from booking.core.states import MOVABLE, BookingStatus
@@ -68,20 +69,6 @@ DEFAULT_HOURS = (8, 18)
 HIDDEN = (BookingStatus.CANCELLED, BookingStatus.REJECTED)
 
 RESCHEDULE = "booking.reschedule_booking"
-
-
-def admin_zone(request) -> ZoneInfo:
-    """The signed-in user's time zone: Wagtail's account preference, else the
-    practice's (settings.TIME_ZONE).
-
-    TODO(lead): replace with `booking.admin.zones.admin_zone` (same name and
-    signature) once that module lands."""
-    profile = getattr(request.user, "wagtail_userprofile", None)
-    name = getattr(profile, "current_time_zone", "") or settings.TIME_ZONE
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
 
 
 def may_move(user) -> bool:

@@ -1,20 +1,43 @@
-"""Booking panels on the Wagtail dashboard: requests waiting for approval (and how
-long they have waited), today's and tomorrow's sessions, and approved bookings
-whose payment window is about to close. Failed emails and jobs have their own
-panel (`booking.admin.outbox`). Each panel shows only bookings the user may see
-and costs one or two queries."""
+"""The dashboard as a practice's desk (issue 19): first what needs someone now,
+then the content counts.
 
+- "Needs you now" (for those who may approve): requests waiting for approval,
+  with client, consultant, service, time and how long they have waited; Approve
+  and Reject right there.
+  Both POST to the bookings' one transition view (`booking.admin.actions`), so
+  the same permission, state and service checks apply; Reject asks for its reason
+  in a <dialog>, or on the transition's own page without JavaScript.
+- Today's sessions per consultant, with Completed / No-show once a session ended.
+- Approved bookings whose payment window is about to close.
+- Failed emails and jobs (`booking.admin.outbox`'s panel, moved inside the desk).
+
+Every time is in the user's admin zone (`booking.admin.zones`). The panels are
+one fragment (`desk_panels_view`) that `static/booking/admin/desk.js` fetches
+again every minute. Each panel shows only the bookings the user may see and
+costs one or two queries."""
+
+from collections import defaultdict
 from datetime import time, timedelta
 
 from django.contrib.admin.utils import quote
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.timesince import timesince, timeuntil
+from django.views.decorators.http import require_GET
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
 
-from booking.admin.permissions import local_text, own_consultant, visible_bookings
+from booking.admin import outbox
+from booking.admin.actions import ACTIONS, action_url
+from booking.admin.permissions import visible_bookings
+from booking.admin.zones import (
+    admin_zone,
+    format_admin_range,
+    format_admin_time,
+    zone_caption,
+)
 from booking.core.models import payment_due_before
 from booking.core.states import HELD, SLOT_HOLDING, BookingStatus
 from booking.scheduling import hours
@@ -23,112 +46,107 @@ S = BookingStatus
 LIMIT = 10
 # Unpaid approvals are shown this long before the expiry job cancels them.
 EXPIRY_WARNING = timedelta(hours=24)
+HOME = "/admin/"
 
 
-class BookingsPanel(Component):
-    """A dashboard panel listing bookings, each with a note (its age, its time)."""
-
-    template_name = "booking/admin/dashboard/bookings_panel.html"
-
-    def __init__(self, *, name, heading, rows, total, more_url, empty, order):
-        self.name, self.heading, self.order = name, heading, order
-        self.rows, self.total, self.more_url, self.empty = rows, total, more_url, empty
-
-    def get_context_data(self, parent_context=None):
-        return {
-            "panel_id": self.name.replace("_", "-"),
-            "heading": self.heading,
-            "rows": self.rows,
-            "total": self.total,
-            "more_url": self.more_url,
-            "empty": self.empty,
-        }
-
-
-def _row(booking, note: str, when: str = "") -> dict:
-    return {
-        "booking": booking,
-        "url": reverse("bookings:inspect", args=(quote(booking.pk),)),
-        "when": when or local_text(booking.start, booking.consultant.zone),
-        "note": note,
-    }
+def _inspect_url(booking) -> str:
+    return reverse("bookings:inspect", args=(quote(booking.pk),))
 
 
 def _list_url(**filters) -> str:
     return f"{reverse('bookings:index')}?{urlencode(filters, doseq=True)}"
 
 
-def pending_panel(user, now) -> BookingsPanel:
-    pending = visible_bookings(user).filter(status=S.PENDING)
+def _with_next(url: str) -> str:
+    return f"{url}?{urlencode({'next': HOME})}"
+
+
+def _action_links(booking, user, names) -> dict:
+    """{name: URL} of the named actions `user` may run on `booking` now."""
+    return {
+        name: action_url(booking, ACTIONS[name])
+        for name in names
+        if ACTIONS[name].allowed(booking, user)
+    }
+
+
+def needs_you_now(request, now) -> dict:
+    pending = visible_bookings(request.user).filter(status=S.PENDING)
     oldest = pending.select_related("consultant", "service").order_by(
         "verified_at", "created_at", "pk"
     )[:LIMIT]
-    return BookingsPanel(
-        name="pending_approvals",
-        heading="Waiting for approval",
-        rows=[
-            _row(b, f"waiting {timesince(b.verified_at or b.created_at, now)}")
-            for b in oldest
-        ],
-        total=pending.count(),
-        more_url=_list_url(status=S.PENDING, ordering="start"),
-        empty="No booking is waiting for approval.",
-        order=40,
-    )
+    rows = []
+    for booking in oldest:
+        links = _action_links(booking, request.user, ("approve", "reject"))
+        rows.append(
+            {
+                "booking": booking,
+                "url": _inspect_url(booking),
+                "when": format_admin_time(booking.start, request),
+                "waiting": timesince(booking.verified_at or booking.created_at, now),
+                "approve_url": links.get("approve"),
+                "reject_url": links.get("reject"),
+                "reject_page": links.get("reject") and _with_next(links["reject"]),
+            }
+        )
+    total = pending.count() if len(rows) == LIMIT else len(rows)
+    return {
+        "rows": rows,
+        "total": total,
+        "more_url": _list_url(status=S.PENDING, ordering="start"),
+    }
 
 
-def sessions_panel(user, now) -> BookingsPanel:
-    """Today's and tomorrow's sessions, in the consultant's own days for a
-    consultant, in the admin's time zone otherwise."""
-    consultant = own_consultant(user)
-    zone = consultant.zone if consultant else timezone.get_current_timezone()
+def todays_sessions(request, now) -> list[dict]:
+    """Today's sessions (the user's own day, in their admin zone), grouped by
+    consultant, each with the actions its state allows (Completed and No-show
+    once it has ended)."""
+    zone = admin_zone(request)
     today = now.astimezone(zone).date()
     start = hours.local_moment(today, time(0), zone)
-    end = hours.local_moment(today + timedelta(days=2), time(0), zone)
+    end = hours.local_moment(today + timedelta(days=1), time(0), zone)
     sessions = (
-        visible_bookings(user)
-        .filter(status__in=(*SLOT_HOLDING, *HELD), start__gte=start, start__lt=end)
+        visible_bookings(request.user)
+        .filter(status__in=(*SLOT_HOLDING, *HELD))
+        .filter(start__gte=start, start__lt=end)
         .select_related("consultant", "service")
-        .order_by("start", "pk")
+        .order_by("consultant__name", "start", "pk")
     )
-    rows = []
-    for booking in sessions[: LIMIT * 3]:
-        local = booking.start.astimezone(zone)
-        day = "Today" if local.date() == today else "Tomorrow"
-        rows.append(
-            _row(
-                booking,
-                f"{booking.service} with {booking.consultant}",
-                when=f"{day} {local:%H:%M} {local:%Z}",
-            )
+    groups = defaultdict(list)
+    for booking in sessions[: LIMIT * 5]:
+        links = _action_links(booking, request.user, ("complete", "no_show"))
+        groups[booking.consultant].append(
+            {
+                "booking": booking,
+                "url": _inspect_url(booking),
+                "when": format_admin_range(booking.start, booking.end, request),
+                "complete_url": links.get("complete"),
+                "no_show_page": links.get("no_show") and _with_next(links["no_show"]),
+            }
         )
-    return BookingsPanel(
-        name="upcoming_sessions",
-        heading="Today and tomorrow",
-        rows=rows,
-        total=len(rows),
-        more_url=reverse("booking_calendar") + "?view=day",
-        empty="No sessions today or tomorrow.",
-        order=45,
-    )
+    return [
+        {"consultant": consultant, "rows": rows} for consultant, rows in groups.items()
+    ]
 
 
-def expiring_panel(user, now) -> BookingsPanel:
+def expiring_approvals(request, now) -> list[dict]:
     """Approved, unpaid bookings the expiry job will cancel within a day."""
-    expiring = visible_bookings(user).filter(payment_due_before(now + EXPIRY_WARNING))
+    expiring = visible_bookings(request.user).filter(
+        payment_due_before(now + EXPIRY_WARNING)
+    )
     soonest = sorted(
         expiring.select_related("consultant", "service")[: LIMIT * 4],
         key=lambda booking: (booking.payment_due_by, booking.pk),
     )[:LIMIT]
-    return BookingsPanel(
-        name="expiring_approvals",
-        heading="Unpaid approvals about to expire",
-        rows=[_row(b, _expiry_note(b.payment_due_by, now)) for b in soonest],
-        total=expiring.count(),
-        more_url=_list_url(status=S.APPROVED),
-        empty="No approved booking is about to expire unpaid.",
-        order=50,
-    )
+    return [
+        {
+            "booking": booking,
+            "url": _inspect_url(booking),
+            "when": format_admin_time(booking.start, request),
+            "note": _expiry_note(booking.payment_due_by, now),
+        }
+        for booking in soonest
+    ]
 
 
 def _expiry_note(expires_at, now) -> str:
@@ -137,15 +155,72 @@ def _expiry_note(expires_at, now) -> str:
     return f"expires in {timeuntil(expires_at, now)}"
 
 
-@hooks.register("construct_homepage_panels")
-def add_booking_panels(request, panels):
+def _failure_panels(request) -> list:
+    panels = []
+    outbox.add_failures_panel(request, panels)
+    return panels
+
+
+def desk_context(request) -> dict:
+    """What the desk's panels show `request.user`, and nothing they may not see."""
     user, now = request.user, timezone.now()
-    if user.has_perm("booking.approve_booking"):
-        panels.append(pending_panel(user, now))
-    if visible_bookings(user).query.is_empty():
-        return
-    panels.append(sessions_panel(user, now))
-    if user.has_perm("booking.record_offline_payment") or user.has_perm(
-        "booking.cancel_booking"
-    ):
-        panels.append(expiring_panel(user, now))
+    sees_bookings = not visible_bookings(user).query.is_empty()
+    context = {
+        "zone_caption": zone_caption(request),
+        "updated": format_admin_time(now, request, date=False),
+        "sees_bookings": sees_bookings,
+        "failure_panels": _failure_panels(request),
+        "home_url": HOME,
+    }
+    if sees_bookings and user.has_perm("booking.approve_booking"):
+        context["needs"] = needs_you_now(request, now)
+    if sees_bookings:
+        context["today"] = todays_sessions(request, now)
+        if user.has_perm("booking.record_offline_payment") or user.has_perm(
+            "booking.cancel_booking"
+        ):
+            context["expiring"] = expiring_approvals(request, now)
+    return context
+
+
+class DeskPanel(Component):
+    """The booking panels at the top of the dashboard, refreshed in place."""
+
+    name = "haven_desk"
+    order = 1
+    template_name = "booking/admin/dashboard/desk.html"
+
+    class Media:
+        js = ["booking/admin/desk.js"]
+
+    def __init__(self, request):
+        self.request = request
+
+    def get_context_data(self, parent_context=None):
+        return {
+            **desk_context(self.request),
+            "refresh_url": reverse("booking_desk_panels"),
+            "request": self.request,
+            "csrf_token": (parent_context or {}).get("csrf_token"),
+        }
+
+
+@require_GET
+def desk_panels_view(request):
+    """The desk's panels alone, for desk.js to swap in every minute."""
+    return TemplateResponse(
+        request, "booking/admin/dashboard/desk_panels.html", desk_context(request)
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_desk_urls():
+    return [path("desk/panels/", desk_panels_view, name="booking_desk_panels")]
+
+
+@hooks.register("construct_homepage_panels", order=100)
+def add_desk(request, panels):
+    """The desk first; the failed emails and jobs panel moves inside it (so it
+    refreshes with the rest)."""
+    panels[:] = [p for p in panels if not isinstance(p, outbox.FailuresPanel)]
+    panels.append(DeskPanel(request))

@@ -23,11 +23,11 @@ from booking.admin.actions import ACTIONS, action_url
 from booking.admin.calendar import (
     UNDO_KEY,
     UNDO_SECONDS,
-    admin_zone,
     may_move,
     pending_undo,
 )
 from booking.admin.permissions import forbidden, visible_bookings
+from booking.admin.zones import admin_zone
 from booking.core import dates
 from booking.core.errors import BookingError, InvalidBookingData
 from booking.core.models import Booking

@@ -56,7 +56,7 @@ def log_in(page, live_server, shoot=None):
     if shoot:
         shoot(page, "login")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Waiting for approval").wait_for()
+    page.get_by_role("heading", name="Needs you now").wait_for()
 
 
 def open_row_menu(page, booking):

@@ -71,7 +71,7 @@ def test_a_booking_admin_sets_up_two_factor_sign_in_and_uses_a_recovery_code(
     shoot("recovery-codes")
 
     page.get_by_role("button", name="I have saved my recovery codes").click()
-    page.get_by_role("heading", name="Waiting for approval").wait_for()
+    page.get_by_role("heading", name="Needs you now").wait_for()
     shoot("dashboard", check=False)
 
     context.clear_cookies()
@@ -86,7 +86,7 @@ def test_a_booking_admin_sets_up_two_factor_sign_in_and_uses_a_recovery_code(
     page.wait_for_timeout(1100)  # django-otp's back-off after a wrong code
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Waiting for approval").wait_for()
+    page.get_by_role("heading", name="Needs you now").wait_for()
     assert page.get_by_text("9 left").is_visible()
     shoot("in-with-a-recovery-code", check=False)
 

@@ -94,7 +94,7 @@ def refreshed(booking):
 # --- the list ---------------------------------------------------------------------
 
 
-def test_the_list_shows_each_booking_in_the_consultants_time(
+def test_the_list_shows_each_booking_in_the_admins_time(
     client, booking_admin, maya, counselling
 ):
     booking = pending(
@@ -110,7 +110,8 @@ def test_the_list_shows_each_booking_in_the_consultants_time(
     assert booking.reference in html
     assert "Ada Client" in html and "ada@example.com" in html
     assert "Maya Stone" in html and "Counselling" in html
-    assert "Mon 7 Jan 2030, 10:00 CET" in html
+    # 10:00 in Berlin, in the admin's zone (the practice's, UTC, by default)
+    assert "Mon 7 Jan 2030, 09:00 UTC" in html and "Starts (UTC)" in html
     assert 'booking-status--pending">Pending approval' in html
     assert "Unpaid: EUR 80.00" in html
     assert reverse("bookings:inspect", args=(booking.pk,)) in html
@@ -285,7 +286,7 @@ def test_the_booking_page_shows_every_detail_emails_and_payment(
     html = client.get(reverse("bookings:inspect", args=(booking.pk,))).content.decode()
 
     assert booking.reference in html
-    assert "Mon 7 Jan 2030, 10:00 CET" in html  # the consultant's time
+    assert "Mon 7 Jan 2030, 10:00–10:50 CET" in html  # the consultant’s time
     assert "Europe/Berlin" in html
     assert "+44 20 7946 0000" in html and "Prefers mornings" in html
     assert "Paid EUR 80.00" in html

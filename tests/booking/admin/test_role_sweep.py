@@ -87,6 +87,7 @@ SEES_EVERY_BOOKING = {
     "bookings:history_results": "a booking's history",
     "booking_calendar": "the calendar, for everyone or one consultant",
     "wagtailadmin_home": "the dashboard lists waiting requests and today's sessions",
+    "booking_desk_panels": "the dashboard's panels, fetched again every minute",
     "api:staff_bookings": "the staff API's bookings",
     "api:staff_booking": "the staff API's booking",
     "wagtailadmin_reports:site_history": (

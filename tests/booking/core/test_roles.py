@@ -191,7 +191,7 @@ def test_the_dashboard_shows_each_role_its_panels(client):
     admin = member(BOOKING_ADMINS)
     _, token = make_draft(service=service, start=next_monday_at(9))
     waiting = services.verify_email(token=token)
-    soon = timezone.now() + timedelta(hours=2)
+    soon = timezone.now() + timedelta(minutes=5)  # today (the admin's day)
     bulk_bookings(consultant=maya, service=service, starts=[soon], status=S.CONFIRMED)
     today = maya.bookings.latest("pk")
     bulk_bookings(
@@ -207,17 +207,17 @@ def test_the_dashboard_shows_each_role_its_panels(client):
     client.force_login(admin)
     html = client.get("/admin/").content.decode()
 
-    assert "Waiting for approval" in html and waiting.reference in html
-    assert "waiting 0" in html or "waiting 1" in html
-    assert "Today and tomorrow" in html and today.reference in html
+    assert "Needs you now" in html and waiting.reference in html
+    assert "<td>0\xa0minutes</td>" in html or "<td>1\xa0minute</td>" in html
+    assert "Today’s sessions" in html and today.reference in html
     assert "Unpaid approvals about to expire" in html and unpaid.reference in html
     assert "expires in 8" in html or "expires in 7" in html
     assert "Email and jobs" in html
 
     client.force_login(member(STAFF))
     staff = client.get("/admin/").content.decode()
-    assert "Today and tomorrow" in staff and today.reference in staff
-    assert "Waiting for approval" not in staff
+    assert "Today’s sessions" in staff and today.reference in staff
+    assert "Needs you now" not in staff
     assert "Unpaid approvals" not in staff
 
     other = ConsultantFactory(name="Noah Park")
@@ -225,11 +225,11 @@ def test_the_dashboard_shows_each_role_its_panels(client):
     other.save()
     client.force_login(other.user)
     theirs = client.get("/admin/").content.decode()
-    assert "Today and tomorrow" in theirs and today.reference not in theirs
+    assert "Today’s sessions" in theirs and today.reference not in theirs
 
     client.force_login(member(EDITORS))
     editor = client.get("/admin/").content.decode()
-    assert "Today and tomorrow" not in editor and "Waiting for approval" not in editor
+    assert "Today’s sessions" not in editor and "Needs you now" not in editor
 
 
 # --- a consultant's own page ---------------------------------------------------------
