@@ -1,18 +1,18 @@
 """Demo site content: consultant profiles, articles, about and privacy pages, and the
-practice settings. Portraits and article images are drawn here with Pillow, so the
-repository carries no binary media."""
+practice settings. Portraits and article images are drawn with Pillow
+(`cms.illustrations`), so the repository carries no binary media; the texts are in
+`cms.demo_texts`."""
 
-import io
 import json
 from datetime import timedelta
 
 from django.core.files.images import ImageFile
 from django.utils import timezone
-from PIL import Image as PILImage
-from PIL import ImageDraw, ImageFont
 from wagtail.images.models import Image
 from wagtail.models import Site
 
+from cms import illustrations
+from cms.demo_texts import ARTICLES, PAGES
 from cms.models import (
     ArticleIndexPage,
     ArticlePage,
@@ -24,6 +24,26 @@ from cms.models import (
 )
 
 PALETTE = ["#2f6b5f", "#6b4f8a", "#b5643c", "#3d6690", "#8a6b2f", "#5f7a3a"]
+
+# How each demo consultant is drawn (cms.illustrations.portrait), in PROFILES' order.
+LOOKS = [
+    {"skin": "#f1c9a5", "hair": "#d9b36c", "hair_style": "long", "top": "#e4efec"},
+    {
+        "skin": "#7a4a2e",
+        "hair": "#1d1411",
+        "hair_style": "short",
+        "top": "#f2b33d",
+        "beard": "#1d1411",
+    },
+    {"skin": "#c68a5e", "hair": "#2a1a14", "hair_style": "bun", "top": "#1f4f6b"},
+    {
+        "skin": "#e8b995",
+        "hair": "#6b4a2e",
+        "hair_style": "curly",
+        "top": "#8fb8a8",
+        "glasses": "#2b2522",
+    },
+]
 
 PROFILES = [
     {
@@ -67,48 +87,6 @@ PROFILES = [
     },
 ]
 
-ARTICLES = [
-    (
-        "Five small habits for calmer mornings",
-        "How the first half hour of the day shapes the rest of it.",
-        ["Stress", "Sleep"],
-    ),
-    (
-        "What to expect from your first counselling session",
-        "Nervous about starting? Here is what the first hour usually looks like.",
-        ["Counselling"],
-    ),
-    (
-        "Grief does not follow a timetable",
-        "Why the 'stages of grief' are a map, not a schedule.",
-        ["Grief"],
-    ),
-    (
-        "Talking about money as a couple",
-        "A simple structure for one of the hardest conversations.",
-        ["Relationships", "Communication"],
-    ),
-    (
-        "A three-minute breathing space",
-        "A short mindfulness practice you can do at your desk.",
-        ["Mindfulness", "Stress"],
-    ),
-    (
-        "Sleep and anxiety: breaking the loop",
-        "When worry keeps you awake and tiredness feeds the worry.",
-        ["Sleep", "Anxiety"],
-    ),
-]
-
-PARAGRAPHS = [
-    "Small, repeatable changes tend to last longer than big resolutions. Pick one "
-    "thing, try it for a week, and notice what happens rather than judging it.",
-    "It can help to write down what you notice: when the difficulty shows up, what "
-    "you were doing, and what you did next. Patterns become visible on paper.",
-    "If something here feels hard to do on your own, that is a good reason to talk "
-    "it through with someone. That is what our consultants are here for.",
-]
-
 
 def load_demo_content(consultants) -> None:
     home = HomePage.objects.get()
@@ -122,9 +100,9 @@ def load_demo_content(consultants) -> None:
         )
     )
     profiles = [
-        _consultant_page(team, consultant, profile, colour)
-        for consultant, profile, colour in zip(
-            consultants, PROFILES, PALETTE, strict=False
+        _consultant_page(team, consultant, profile, {"background": colour, **look})
+        for consultant, profile, colour, look in zip(
+            consultants, PROFILES, PALETTE, LOOKS, strict=False
         )
     ]
     journal = home.add_child(
@@ -135,20 +113,20 @@ def load_demo_content(consultants) -> None:
             intro="<p>Short, practical reading on wellbeing from our team.</p>",
         )
     )
-    for number, (title, intro, tags) in enumerate(ARTICLES):
-        _article(journal, number, title, intro, tags, profiles[number % len(profiles)])
+    for number, article in enumerate(ARTICLES):
+        _article(journal, number, *article, profiles[number % len(profiles)])
     _standard_page(home, "About us", "about", show_in_menus=True)
     privacy = _standard_page(home, "Privacy policy", "privacy")
     _standard_page(home, "Terms", "terms")
     _practice_settings(privacy)
 
 
-def _consultant_page(parent, consultant, profile, colour) -> ConsultantPage:
+def _consultant_page(parent, consultant, profile, look) -> ConsultantPage:
     page = ConsultantPage(
         title=consultant.name,
         slug=consultant.name.lower().replace(".", "").replace(" ", "-"),
         consultant=consultant,
-        photo=_drawn_image(consultant.name, colour, square=True),
+        photo=_image(consultant.name, illustrations.portrait(look)),
         role=profile["role"],
         summary=profile["summary"],
         bio=f"<p>{profile['bio']}</p>",
@@ -162,17 +140,16 @@ def _consultant_page(parent, consultant, profile, colour) -> ConsultantPage:
     return page
 
 
-def _article(parent, number, title, intro, tags, author) -> ArticlePage:
-    body = [{"type": "paragraph", "value": f"<p>{text}</p>"} for text in PARAGRAPHS]
-    body.insert(1, {"type": "heading", "value": "Start small"})
+def _article(parent, number, title, intro, tags, theme, sections, author):
+    colour = PALETTE[number % len(PALETTE)]
     page = ArticlePage(
         title=title,
         slug=title.lower().replace(":", "").replace("'", "").replace(" ", "-")[:60],
         date=timezone.localdate() - timedelta(days=9 * number + 2),
         intro=intro,
         search_description=intro,
-        hero_image=_drawn_image(title, PALETTE[number % len(PALETTE)], square=False),
-        body=json.dumps(body),
+        hero_image=_image(title, illustrations.scene(theme, colour)),
+        body=_body(sections),
         author=author,
     )
     parent.add_child(instance=page)
@@ -182,25 +159,27 @@ def _article(parent, number, title, intro, tags, author) -> ArticlePage:
 
 
 def _standard_page(parent, title, slug, show_in_menus=False) -> StandardPage:
-    texts = {
-        "about": "Haven is a small practice of counsellors and wellness "
-        "consultants. We keep sessions confidential, unhurried and practical.",
-        "privacy": "We keep only what we need to arrange and run your sessions: your "
-        "name, contact details, booking notes and payment records. You can ask us "
-        "for a copy of everything we hold, or for its erasure, at any time.",
-        "terms": "Bookings are confirmed once paid. You can cancel or move a booking "
-        "through the link in your emails; refunds follow the cancellation policy.",
-    }
+    intro, sections = PAGES[slug]
     page = StandardPage(
         title=title,
         slug=slug,
         show_in_menus=show_in_menus,
-        intro=texts[slug],
-        body=json.dumps([{"type": "paragraph", "value": f"<p>{texts[slug]}</p>"}]),
+        intro=intro,
+        search_description=intro,
+        body=_body(sections),
     )
     parent.add_child(instance=page)
     page.save_revision().publish()
     return page
+
+
+def _body(sections) -> str:
+    """A StreamField body: each (heading, text) as a heading and a paragraph."""
+    blocks = []
+    for heading, text in sections:
+        blocks.append({"type": "heading", "value": heading})
+        blocks.append({"type": "paragraph", "value": f"<p>{text}</p>"})
+    return json.dumps(blocks)
 
 
 def _practice_settings(privacy_page) -> None:
@@ -223,30 +202,10 @@ def _practice_settings(privacy_page) -> None:
     practice.save()
 
 
-def _drawn_image(title: str, colour: str, *, square: bool) -> Image:
-    """A calm placeholder: a coloured field with the initials or first letters."""
-    size = (400, 400) if square else (960, 540)
-    picture = PILImage.new("RGB", size, colour)
-    draw = ImageDraw.Draw(picture)
-    draw.ellipse(
-        (size[0] * 0.6, -size[1] * 0.3, size[0] * 1.3, size[1] * 0.5),
-        fill=_lighter(colour),
-    )
-    initials = "".join(word[0] for word in title.replace("Dr. ", "").split()[:2])
-    font = ImageFont.load_default(size=size[1] // 4)
-    draw.text(
-        (size[0] / 2, size[1] / 2), initials, fill="white", font=font, anchor="mm"
-    )
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    name = f"{title[:40].lower().replace(' ', '-')}.png"
+def _image(title: str, picture) -> Image:
+    name = f"{title[:40].lower().replace(' ', '-').replace(':', '')}.png"
     return Image.objects.create(
-        title=title, file=ImageFile(buffer, name=name), description=""
-    )
-
-
-def _lighter(colour: str) -> str:
-    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return "#{:02x}{:02x}{:02x}".format(
-        *(min(255, c + (255 - c) // 3) for c in (red, green, blue))
+        title=title,
+        file=ImageFile(illustrations.to_png(picture), name=name),
+        description="",
     )

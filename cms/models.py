@@ -2,13 +2,12 @@
 plain pages, with strict parent/child rules (bakerydemo's pattern)."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
@@ -26,8 +25,9 @@ from wagtail.search import index
 from booking.core.models import Consultant, Service, ServiceCategory
 from booking.core.practice import NO_SHOW_FEES, PracticePolicy
 from booking.lifecycle import selectors
-from booking.scheduling.slots import free_slots
+from booking.scheduling.soonest import soonest_slots
 from cms.blocks import BodyBlock
+from cms.listing import with_card_facts
 
 WORDS_PER_MINUTE = 200
 
@@ -62,7 +62,12 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["featured_consultants"] = featured_consultant_pages()
+        context["featured_consultants"] = with_card_facts(featured_consultant_pages())
+        # The hero's "Book a session" leads to the consultants: service first,
+        # then a time, on a consultant's page.
+        context["consultant_index"] = (
+            ConsultantIndexPage.objects.live().public().child_of(self).first()
+        )
         context["latest_articles"] = (
             ArticlePage.objects.live()
             .public()
@@ -107,8 +112,8 @@ class ConsultantIndexPage(Page):
         context = super().get_context(request, *args, **kwargs)
         filters = ConsultantFilters.from_request(request)
         context["filters"] = filters
-        context["consultants"] = filters.apply(
-            ConsultantPage.objects.live().public().child_of(self)
+        context["consultants"] = with_card_facts(
+            filters.apply(ConsultantPage.objects.live().public().child_of(self))
         )
         context["specialisations"] = ConsultantSpecialisation.tags_in_use()
         context["modes"] = [
@@ -293,27 +298,31 @@ class ConsultantPage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         self.consultant, services = selectors.offer_of(self.consultant_id)
+        taking_bookings = self.consultant.is_active
+        offers = self.service_offers(services) if taking_bookings else []
         context["services"] = services
-        context["taking_bookings"] = self.consultant.is_active
-        context["next_slots"] = (
-            self.next_free_slots(services) if self.consultant.is_active else []
+        # (service, its soonest free start or None) for the service cards.
+        cards = offers or [None] * len(services)
+        context["service_cards"] = list(zip(services, cards, strict=True))
+        context["taking_bookings"] = taking_bookings
+        context["next_slots"] = sorted(
+            (
+                (offer.service, offer.slots[0])
+                for offer in offers
+                if offer.slots and not offer.service.is_group
+            ),
+            key=lambda pair: pair[1].start,
         )
         context["reviews"] = selectors.published_reviews(self.consultant_id)
         return context
 
-    def next_free_slots(self, services, *, count=4, days=14):
-        """The soonest free starts of the consultant's first one-to-one service."""
-        service = next((s for s in services if not s.is_group), None)
-        if service is None:
-            return []
-        now = timezone.now()
-        slots = free_slots(
-            consultant=self.consultant,
-            service=service,
-            start=now,
-            end=now + timedelta(days=days),
-        )
-        return [(service, slot) for slot in slots[:count]]
+    def service_offers(self, services):
+        """Each service with its soonest free start (for its card's next free day,
+        and for "Next free times", where each time names its service), in the
+        services' order. Two queries for all of them (four when one is booked up
+        for a week)."""
+        soonest = soonest_slots([(self.consultant, service) for service in services])
+        return [soonest[self.consultant.pk, service.pk] for service in services]
 
 
 class ArticleIndexPage(RoutablePageMixin, Page):

@@ -106,6 +106,41 @@ def free_slots_by_consultant(
     return _free_slots(consultants, service, start, end, now or timezone.now())
 
 
+def free_slots_by_offer(
+    *,
+    offers: Sequence[tuple[Consultant, Service]],
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
+) -> dict[tuple[int, int], list[Slot]]:
+    """`free_slots` for many (consultant, service) pairs at once (a listing's next
+    free days), by (consultant id, service id), in the same two queries: the
+    hours and bookings of every consultant are read once for the widest window,
+    then each pair is cut within its own notice and booking window."""
+    _require_aware(start, end)
+    now = now or timezone.now()
+    slots = {(consultant.pk, service.pk): [] for consultant, service in offers}
+    windows = {}
+    for consultant, service in offers:
+        lo = max(start, now + timedelta(minutes=service.minimum_notice_minutes))
+        hi = min(end, now + timedelta(days=service.booking_window_days))
+        bookable = consultant.is_active and consultant.calendar_id
+        if lo < hi and service.is_active and bookable:
+            windows[consultant.pk, service.pk] = (consultant, service, lo, hi)
+    if not windows:
+        return slots
+    consultants = list({c.pk: c for c, *_ in windows.values()}.values())
+    lo = min(window[2] for window in windows.values())
+    hi = max(window[3] for window in windows.values())
+    plans = _load_plans(consultants, lo, hi)
+    held = _held_bookings(consultants, lo - MARGIN, hi + MARGIN, None)
+    for key, (consultant, service, lo, hi) in windows.items():
+        slots[key] = _cut(
+            plans[consultant.pk], held[consultant.pk], service, consultant, lo, hi
+        )
+    return slots
+
+
 def ensure_bookable(*, booking: Booking, now: datetime | None = None) -> None:
     """Refuse a booking (new, or being moved) whose start is not a free slot of its
     consultant and service: `InvalidBookingData` when it breaks the minimum notice
