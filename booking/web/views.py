@@ -338,6 +338,7 @@ def manage_reschedule(request, token, booking):
             "token": token,
             "picker": chosen,
             "movable": booking.start >= earliest,
+            "cutoff_hours": int(client_cutoff().total_seconds() // 3600),
         },
         status=status,
     )
