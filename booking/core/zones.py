@@ -40,7 +40,8 @@ class Zone:
 
     @property
     def words(self) -> str:
-        return _folded(" ".join((self.name.replace("/", " "), *self.names)))
+        text = _folded(" ".join((self.name, *self.names)))
+        return "".join(c if c.isalnum() else " " for c in text)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -67,7 +68,7 @@ def find(query: str, *, limit: int = 12) -> list[Zone]:
     """Zones with a word (of the name, city, countries or folded cities) starting
     with each word of `query`, case and accents ignored. A city or country named
     exactly comes first: "India" lists Asia/Kolkata before America/Indiana/…"""
-    words = _folded(query).split()
+    words = "".join(c if c.isalnum() else " " for c in _folded(query)).split()
     if not words:
         return []
     found = [zone for zone in zones() if all(_starts(zone, word) for word in words)]
