@@ -122,13 +122,13 @@ def build(
     last = last.replace(day=1)
     month, day, asked_problem = _asked(request, first, last)
     problem = problem or asked_problem
-    by_day = _month_of_times(consultant, service, zone, month, now, earliest)
+    by_day = month_of_times(consultant, service, zone, month, now, earliest)
     if not (request.GET.get("month") or request.GET.get("day")):
         for _ in range(LOOK_AHEAD_MONTHS):
             if by_day or month >= last:
                 break
             month = _next_month(month)
-            by_day = _month_of_times(consultant, service, zone, month, now, earliest)
+            by_day = month_of_times(consultant, service, zone, month, now, earliest)
     if day is None or day.replace(day=1) != month:
         day = min(by_day) if by_day else None
     clock = clock_of(request)
@@ -153,7 +153,8 @@ def build(
     ]
     times = [
         FreeTime(slot, local, zones.clock_time(local, clock), is_night(local))
-        for local, slot in by_day.get(day, [])
+        for slot in by_day.get(day, [])
+        for local in [slot.start.astimezone(zone)]
     ]
     previous = _previous_month(month)
     following = _next_month(month)
@@ -204,18 +205,28 @@ def _asked(request, first: date, last: date) -> tuple[date, date | None, str]:
     return month, day, problem
 
 
-def _month_of_times(consultant, service, zone, month, now, earliest):
-    """{local day: [(local start, slot)]} for the month: one slot-engine call."""
-    start = local_moment(month, time(0), zone)
-    end = local_moment(_next_month(month), time(0), zone)
+def month_of_times(consultant, service, zone, month, now, earliest=None):
+    """{local day: [slots]} of the month starting on `month` in `zone`: one call
+    to the slot engine (two queries). Slots come sorted, so they are cut into
+    days at the days' first instants instead of converting each to local time."""
+    days = [month + timedelta(days=n) for n in range(32)]
+    days = [day for day in days if day.month == month.month] + [_next_month(month)]
+    bounds = [local_moment(day, time(0), zone) for day in days]
+    slots = free_slots(
+        consultant=consultant,
+        service=service,
+        start=bounds[0],
+        end=bounds[-1],
+        now=now,
+    )
+    if earliest is not None:
+        slots = [slot for slot in slots if slot.start >= earliest]
     by_day: dict[date, list] = {}
-    for slot in free_slots(
-        consultant=consultant, service=service, start=start, end=end, now=now
-    ):
-        if earliest is not None and slot.start < earliest:
-            continue
-        local = slot.start.astimezone(zone)
-        by_day.setdefault(local.date(), []).append((local, slot))
+    index = 0
+    for slot in slots:
+        while slot.start >= bounds[index + 1]:
+            index += 1
+        by_day.setdefault(days[index], []).append(slot)
     return by_day
 
 
