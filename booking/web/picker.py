@@ -268,8 +268,9 @@ def zone_search(request):
     showing times in it. `?partial=1` answers with the list alone (picker.js)."""
     query = request.GET.get("q", "")[:100]
     target = safe_next(request)
+    clock = clock_of(request)
     matches = [
-        (zone, with_zone(target, zone.key), zones.describe(zone.key))
+        (zone, with_zone(target, zone.key), zones.describe(zone.key, clock=clock))
         for zone in zones.find(query)
     ]
     template = "booking/_zone_matches.html" if request.GET.get("partial") else None
