@@ -7,7 +7,7 @@ from anymail.exceptions import AnymailConfigurationError
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from booking.web import calendar, confirmation, payments, team, views
+from booking.web import calendar, confirmation, payments, picker, team, views
 
 
 def set_up_only(view):
@@ -98,4 +98,10 @@ urlpatterns += [
     path("join/", team.join, name="join"),
     path("join/thanks/", team.join_thanks, name="join_thanks"),
     path("join/invitation/<str:token>/", team.invitation, name="team_invitation"),
+]
+
+# The time picker's time-zone search and 12 / 24-hour clock (booking/web/picker.py).
+urlpatterns += [
+    path("book/zones/", picker.zone_search, name="zones"),
+    path("book/clock/", picker.choose_clock, name="clock"),
 ]

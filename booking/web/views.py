@@ -6,9 +6,8 @@ without JavaScript. Every rule lives in `booking.lifecycle.services`; views
 translate its errors into pages."""
 
 import zoneinfo
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import wraps
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -24,8 +23,10 @@ from booking.core.errors import BookingError, TokenError
 from booking.core.models import Booking, BookingToken, Consultant
 from booking.intake import answers as intake
 from booking.lifecycle import services
+from booking.lifecycle.steps import client_cutoff
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
+from booking.web import picker
 from booking.web.bookable import offer, taking_bookings
 from booking.web.forms import (
     DetailsForm,
@@ -37,7 +38,6 @@ from booking.web.forms import (
 )
 
 Purpose = BookingToken.Purpose
-DAYS_SHOWN = 7
 
 
 # --- choosing -----------------------------------------------------------------------
@@ -59,24 +59,16 @@ def choose_service(request, consultant_id):
 @taking_bookings
 def choose_slot(request, consultant_id, service_slug):
     consultant, service = offer(consultant_id, service_slug)
-    zone = _client_zone(request, consultant)
-    first_day = _first_day(request, zone)
-    slots = _week_of_slots(consultant, service, zone, first_day)
-    return TemplateResponse(
+    chosen = picker.build(
+        request,
+        consultant=consultant,
+        service=service,
+        fallback_zone=consultant.time_zone,
+    )
+    return picker.render(
         request,
         "booking/choose_slot.html",
-        {
-            "consultant": consultant,
-            "service": service,
-            "zone": zone.key,
-            "tz_form": TimeZoneForm(initial={"tz": zone.key}),
-            "days": slots,
-            "first_day": first_day,
-            "previous_week": first_day - timedelta(days=DAYS_SHOWN)
-            if first_day > timezone.localdate(timezone=zone)
-            else None,
-            "next_week": first_day + timedelta(days=DAYS_SHOWN),
-        },
+        {"consultant": consultant, "service": service, "picker": chosen},
     )
 
 
@@ -245,7 +237,6 @@ def manage_review(request, token, booking):
 @never_cache
 @manage_link_view
 def manage_reschedule(request, token, booking):
-    zone = ZoneInfo(booking.client_time_zone)
     status = 200
     if request.method == "POST":
         form = RescheduleForm(request.POST)
@@ -260,22 +251,23 @@ def manage_reschedule(request, token, booking):
             else:
                 messages.success(request, "Your booking has moved to the new time.")
                 return redirect("booking:manage", token=token)
-    first_day = _first_day(request, zone)
-    return TemplateResponse(
+    earliest = timezone.now() + client_cutoff()
+    chosen = picker.build(
+        request,
+        consultant=booking.consultant,
+        service=booking.service,
+        fallback_zone=booking.client_time_zone or booking.consultant.time_zone,
+        earliest=earliest,
+    )
+    return picker.render(
         request,
         "booking/reschedule.html",
         {
             "booking": booking,
             "token": token,
-            "zone": zone.key,
-            "days": _week_of_slots(
-                booking.consultant, booking.service, zone, first_day
-            ),
-            "first_day": first_day,
-            "next_week": first_day + timedelta(days=DAYS_SHOWN),
-            "previous_week": first_day - timedelta(days=DAYS_SHOWN)
-            if first_day > timezone.localdate(timezone=zone)
-            else None,
+            "picker": chosen,
+            "movable": booking.start >= earliest,
+            "cutoff_hours": int(client_cutoff().total_seconds() // 3600),
         },
         status=status,
     )
@@ -293,31 +285,6 @@ def _client_zone(request, consultant) -> ZoneInfo:
 
 def _zone_or(name, fallback: str) -> ZoneInfo:
     return ZoneInfo(name if name in zoneinfo.available_timezones() else fallback)
-
-
-def _first_day(request, zone) -> date:
-    today = timezone.localdate(timezone=zone)
-    try:
-        asked = date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        return today
-    return min(max(asked, today), today + timedelta(days=366))
-
-
-def _week_of_slots(consultant, service, zone, first_day):
-    """The free slots of seven days from `first_day`, grouped by the client's day."""
-    start = datetime.combine(first_day, time(0), tzinfo=zone)
-    end = datetime.combine(first_day + timedelta(days=DAYS_SHOWN), time(0), tzinfo=zone)
-    slots = free_slots(consultant=consultant, service=service, start=start, end=end)
-    local = [(slot.start.astimezone(zone), slot) for slot in slots]
-    by_day = {
-        day: list(group)
-        for day, group in groupby(local, key=lambda pair: pair[0].date())
-    }
-    return [
-        (first_day + timedelta(days=n), by_day.get(first_day + timedelta(days=n), []))
-        for n in range(DAYS_SHOWN)
-    ]
 
 
 def _nearest_slots(consultant, service, around: datetime, count: int = 6):

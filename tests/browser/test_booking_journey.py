@@ -34,7 +34,7 @@ def test_a_new_client_books_a_session(live_server, page, shoot, consultant_page)
     page.get_by_role("link", name=service.title).click()
     # The browser is in New York; the page switches to its zone by itself.
     page.wait_for_url(re.compile(r"tz=America%2FNew_York"))
-    page.get_by_text("Times are shown in America/New_York").wait_for()
+    page.get_by_text("Times are shown in America/New York — New York").wait_for()
     shoot(page, "slots")
     page.locator("a.slot").first.click()
 
