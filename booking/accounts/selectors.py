@@ -46,9 +46,9 @@ def sessions_of(email: str, *, now=None) -> Sessions:
             ),
             Prefetch(
                 "refunds",
-                queryset=Refund.objects.filter(
-                    status=Refund.Status.SUCCEEDED
-                ).order_by("refunded_at", "pk"),
+                queryset=Refund.objects.filter(status=Refund.Status.SUCCEEDED).order_by(
+                    "refunded_at", "pk"
+                ),
             ),
         )
         .order_by("start", "pk")
@@ -100,6 +100,8 @@ def totals_per_currency(receipts) -> list[dict]:
 
 def receipt_of(email: str, *, kind: str, pk: int) -> Payment | Refund | None:
     """One paid payment or completed refund of the client's, or None."""
+    if kind not in ("payment", "refund"):
+        return None
     model, done = (
         (Payment, {"status": Payment.Status.PAID})
         if kind == "payment"

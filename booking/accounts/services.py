@@ -154,7 +154,9 @@ def delete_account(*, account: ClientAccount, request=None) -> list[str]:
     names it), then the account itself. Returns the references kept."""
     data = client_data(account.email)
     if still_open := data.open_bookings():
-        listed = ", ".join(f"{b.reference} ({b.status_label.lower()})" for b in still_open)
+        listed = ", ".join(
+            f"{b.reference} ({b.status_label.lower()})" for b in still_open
+        )
         raise AccountError(
             f"You still have open bookings: {listed}. Cancel them, or wait until "
             "they are over, then delete your account."
