@@ -9,6 +9,7 @@ verification email for a signed-in client booking with their own address."""
 from functools import wraps
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
@@ -161,6 +162,7 @@ def sessions_page(request, account, *, form=None, status=200):
             "upcoming": [_shown(b, zone) for b in sessions.upcoming],
             "past": [_shown(b, zone) for b in sessions.past],
             "receipts": sessions.receipts,
+            "receipts_zone": zone or settings.TIME_ZONE,
             "totals": sessions.totals,
             "details_form": form
             or AccountDetailsForm(
