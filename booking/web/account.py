@@ -77,7 +77,7 @@ def sign_in(request):
     """Email a sign-in link. The answer is the same for every address."""
     if signin.signed_in_account(request) is not None:
         return redirect("booking:account")
-    form = SignInForm(request.POST or None)
+    form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if not ratelimit.allow("account_sign_in", ratelimit.client_ip(request), email):
@@ -245,7 +245,7 @@ def download_data(request, account):
 @never_cache
 @signed_in
 def delete(request, account):
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.delete_account(account=account, request=request)

@@ -65,7 +65,7 @@ def test_my_sessions_lists_the_addresss_bookings_upcoming_and_past(sign_in):
     assert upcoming.reference in upcoming_part
     assert all(b.reference in past_part for b in past)
     assert someone_elses.reference not in html
-    assert html.count("<li class=\"account-booking\">") == 3
+    assert html.count('<li class="account-booking">') == 3
 
 
 def test_the_page_costs_the_same_queries_for_200_bookings_as_for_2(
