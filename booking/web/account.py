@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -34,6 +35,16 @@ def proven_email(request) -> str | None:
     """The address the signed-in client has proven (lower case), or None."""
     account = signin.signed_in_account(request)
     return account.email if account else None
+
+
+def create_draft(request, **fields) -> tuple[Booking, HttpResponse | None]:
+    """The booking journey's `create_draft`, with `after_signed_in_booking` in
+    the same transaction, so that a signed-in client's draft is verified before
+    its verification email could leave. Returns the booking and the response
+    `after_signed_in_booking` gave, if any."""
+    with transaction.atomic():
+        booking, _ = booking_services.create_draft(**fields)
+        return booking, after_signed_in_booking(request, booking)
 
 
 def after_signed_in_booking(request, booking: Booking):

@@ -12,7 +12,6 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -30,7 +29,7 @@ from booking.lifecycle import selectors, services
 from booking.payments import provider, refunds
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
-from booking.web.account import after_signed_in_booking, proven_email
+from booking.web.account import create_draft, proven_email
 from booking.web.bookable import offer, taking_bookings
 from booking.web.forms import (
     DetailsForm,
@@ -97,11 +96,8 @@ def details(request, consultant_id, service_slug):
     if request.method != "POST":
         zone = _client_zone(request, consultant)
         form = DetailsForm(
-            initial={
-                "tz": zone.key,
-                "start": request.GET.get("start", ""),
-                "client_email": proven_email(request) or "",
-            },
+            initial={"tz": zone.key, "start": request.GET.get("start", "")}
+            | {"client_email": proven_email(request) or ""},
             questions=questions,
         )
         return _details_page(request, consultant, service, form)
@@ -114,30 +110,25 @@ def details(request, consultant_id, service_slug):
     ):
         return _rate_limited(request, "create")
     try:
-        # One transaction, so that a signed-in client's draft is verified before
-        # its verification email could leave.
-        with transaction.atomic():
-            booking, _ = services.create_draft(
-                consultant=consultant,
-                service=service,
-                start=data["start"],
-                client_name=data["client_name"],
-                client_email=data["client_email"],
-                client_phone=data["client_phone"],
-                client_notes=data["client_notes"],
-                client_time_zone=data["tz"],
-                consent=data["consent"],
-                intake=form.intake_answers(),
-            )
-            signed_in = after_signed_in_booking(request, booking)
+        booking, signed_in = create_draft(
+            request,
+            consultant=consultant,
+            service=service,
+            start=data["start"],
+            client_name=data["client_name"],
+            client_email=data["client_email"],
+            client_phone=data["client_phone"],
+            client_notes=data["client_notes"],
+            client_time_zone=data["tz"],
+            consent=data["consent"],
+            intake=form.intake_answers(),
+        )
     except BookingError as error:
         form.add_error(None, error.message)
         alternatives = _nearest_slots(consultant, service, data["start"])
         return _details_page(request, consultant, service, form, alternatives)
-    if signed_in:
-        return signed_in
     request.session["booking_sent"] = booking.reference
-    return redirect("booking:sent")
+    return signed_in or redirect("booking:sent")
 
 
 def _details_page(request, consultant, service, form, alternatives=()):
