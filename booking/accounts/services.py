@@ -42,7 +42,7 @@ def normalize_email(email) -> str:
 
 
 def link_lifetime() -> timedelta:
-    return timedelta(minutes=getattr(settings, "CLIENT_SIGN_IN_LINK_MINUTES", 30))
+    return timedelta(minutes=settings.CLIENT_SIGN_IN_LINK_MINUTES)
 
 
 # --- signing in ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ EPOCH = "client_account_epoch"
 
 
 def session_seconds() -> int:
-    return int(getattr(settings, "CLIENT_SESSION_HOURS", 24 * 14) * 3600)
+    return settings.CLIENT_SESSION_HOURS * 3600
 
 
 def sign_in(request, account: ClientAccount) -> None:
