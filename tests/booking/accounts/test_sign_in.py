@@ -137,3 +137,26 @@ def test_signing_in_twice_keeps_one_account_per_address(client, sign_in):
     assert ClientAccount.objects.count() == 1
     with pytest.raises(TokenUsed):
         services.sign_in_with_link(raw=emailed_token("ada@example.com"))
+
+
+def test_the_request_does_the_same_work_for_known_and_unknown_addresses(
+    client, monkeypatch, django_assert_max_num_queries
+):
+    """Equal timing by construction: the request only queues a job, with the
+    same queries and the same call whether or not the address has bookings or
+    an account (the job, later, emails either one)."""
+    make_draft(client_email="known@example.com")
+    ClientAccount.objects.create(email="known@example.com")
+    queued = []
+    monkeypatch.setattr(
+        "booking.accounts.services.async_task",
+        lambda *args, **kwargs: queued.append((args[0], kwargs)),
+    )
+    counts = []
+    for email in ("known@example.com", "stranger@example.com"):
+        with django_assert_max_num_queries(50) as done:
+            ask(client, email)
+        counts.append(len(done.captured_queries))
+    assert counts[0] == counts[1]
+    assert queued[0] == queued[1]
+    assert queued[0][0] == "booking.accounts.emails.send_sign_in_link"
