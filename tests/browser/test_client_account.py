@@ -57,7 +57,7 @@ def test_a_client_signs_in_by_link_sees_sessions_and_cancels_one(
     assert axe_violations(page) == []
 
     page.get_by_role(
-        "button", name=f"Manage, pay, move or cancel booking {booked.reference}"
+        "button", name=f"Manage, pay, move or cancel: booking {booked.reference}"
     ).click()
     page.get_by_label("Reason (optional)").fill("Feeling much better")
     page.get_by_role("button", name="Cancel booking").click()
