@@ -565,3 +565,8 @@ OTP_TOTP_ISSUER = BOOKING_PRACTICE_NAME
 # applications to join are deleted this many days after they were decided.
 TEAM_INVITATION_DAYS = int(env("TEAM_INVITATION_DAYS", "7"))
 TEAM_APPLICATION_RETENTION_DAYS = int(env("TEAM_APPLICATION_RETENTION_DAYS", "180"))
+
+# Client accounts (booking/accounts/): how long a sign-in link works, and how long
+# a signed-in client's browser stays signed in.
+CLIENT_SIGN_IN_LINK_MINUTES = int(env("CLIENT_SIGN_IN_LINK_MINUTES", "30"))
+CLIENT_SESSION_HOURS = int(env("CLIENT_SESSION_HOURS", str(24 * 14)))

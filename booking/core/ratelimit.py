@@ -23,6 +23,9 @@ DEFAULT_LIMITS = {
     # Applying to join the practice (/join/), and accepting an invitation.
     "apply": (5, 3600),
     "invitation": (20, 3600),
+    # A client's sign-in link: asking for one (per IP and address), following one.
+    "account_sign_in": (5, 3600),
+    "account_link": (20, 3600),
 }
 
 

@@ -7,7 +7,7 @@ from anymail.exceptions import AnymailConfigurationError
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from booking.web import calendar, confirmation, payments, picker, team, views
+from booking.web import account, calendar, confirmation, payments, picker, team, views
 
 
 def set_up_only(view):
@@ -104,4 +104,28 @@ urlpatterns += [
 urlpatterns += [
     path("book/zones/", picker.zone_search, name="zones"),
     path("book/clock/", picker.choose_clock, name="clock"),
+]
+
+# A client's account (booking/web/account.py): sign in by emailed link, My sessions.
+urlpatterns += [
+    path("account/", account.my_sessions, name="account"),
+    path("account/sign-in/", account.sign_in, name="account_sign_in"),
+    path("account/link/<str:token>/", account.follow_link, name="account_link"),
+    path("account/sign-out/", account.sign_out, name="account_sign_out"),
+    path(
+        "account/sign-out-everywhere/",
+        account.sign_out_everywhere,
+        name="account_sign_out_everywhere",
+    ),
+    path(
+        "account/bookings/<str:reference>/manage/",
+        account.manage,
+        name="account_manage",
+    ),
+    path(
+        "account/receipts/<str:kind>/<int:pk>/", account.receipt, name="account_receipt"
+    ),
+    path("account/details/", account.details, name="account_details"),
+    path("account/data/", account.download_data, name="account_data"),
+    path("account/delete/", account.delete, name="account_delete"),
 ]

@@ -27,6 +27,7 @@ from booking.lifecycle.steps import client_cutoff
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
 from booking.web import picker
+from booking.web.account import create_draft, proven_email
 from booking.web.bookable import offer, taking_bookings
 from booking.web.forms import (
     DetailsForm,
@@ -83,7 +84,8 @@ def details(request, consultant_id, service_slug):
     if request.method != "POST":
         zone = _client_zone(request, consultant)
         form = DetailsForm(
-            initial={"tz": zone.key, "start": request.GET.get("start", "")},
+            initial={"tz": zone.key, "start": request.GET.get("start", "")}
+            | {"client_email": proven_email(request) or ""},
             questions=questions,
         )
         return _details_page(request, consultant, service, form)
@@ -96,7 +98,8 @@ def details(request, consultant_id, service_slug):
     ):
         return rate_limited(request, "create")
     try:
-        booking, _ = services.create_draft(
+        booking, signed_in = create_draft(
+            request,
             consultant=consultant,
             service=service,
             start=data["start"],
@@ -113,7 +116,7 @@ def details(request, consultant_id, service_slug):
         alternatives = _nearest_slots(consultant, service, data["start"])
         return _details_page(request, consultant, service, form, alternatives)
     request.session["booking_sent"] = booking.reference
-    return redirect("booking:sent")
+    return signed_in or redirect("booking:sent")
 
 
 def _details_page(request, consultant, service, form, alternatives=()):

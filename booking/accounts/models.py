@@ -1,0 +1,52 @@
+"""A client's account and the one-time links that sign them in."""
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from booking.core.models import validate_time_zone
+
+
+class ClientAccount(models.Model):
+    """A client who has proven their address by following a sign-in link. Their
+    bookings are those made with the address (`client_email`, any case)."""
+
+    email = models.EmailField(max_length=254, help_text="Kept in lower case.")
+    name = models.CharField(max_length=120, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times on the account's pages are shown in it.",
+    )
+    # Every browser session remembers the epoch it signed in under; "sign out
+    # everywhere" moves it on, and every older session stops working.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="client_account_email_ci")
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class SignInLink(models.Model):
+    """One emailed sign-in link. Only the digest of its secret is kept; it works
+    once, for a short time, and only for signing in (a booking's link is another
+    table and cannot be used here, nor this one there)."""
+
+    email = models.EmailField(max_length=254)
+    key = models.CharField(max_length=24, unique=True)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self):
+        return f"sign-in link {self.key}"
