@@ -65,9 +65,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def check_host(host: str, port: int, *, allow_private: bool) -> str:
-    """The address to connect to for `host`: resolved once, every result checked.
-    FeedError when it does not resolve or any result is not public."""
+def check_host(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """The addresses to connect to for `host`: resolved once, every result
+    checked. FeedError when it does not resolve or any result is not public."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -82,7 +82,7 @@ def check_host(host: str, port: int, *, allow_private: bool) -> str:
                     f"The host “{host}” is on a private or local network "
                     f"({address}); only public calendar addresses can be read."
                 )
-    return addresses[0]
+    return list(dict.fromkeys(addresses))
 
 
 def is_public(address: str) -> bool:
@@ -138,10 +138,10 @@ def _request(url, etag, last_modified, timeout, deadline, allow_private):
     parts = urlsplit(url)
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
-    address = check_host(parts.hostname, port, allow_private=allow_private)
+    addresses = check_host(parts.hostname, port, allow_private=allow_private)
     remaining = max(deadline - time.monotonic(), 0.1)
     cls = _PinnedHTTPSConnection if secure else _PinnedHTTPConnection
-    connection = cls(parts.hostname, port, address, timeout=min(timeout, remaining))
+    connection = cls(parts.hostname, port, addresses, timeout=min(timeout, remaining))
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -194,24 +194,36 @@ def _too_large(max_bytes: int) -> str:
     return f"The calendar is larger than {max_bytes // 1024:,} KB."
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to `address` (already checked) while naming `host` in the request."""
+def _connect(addresses, port, timeout):
+    """A socket to the first of the checked `addresses` that answers."""
+    error = None
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error
 
-    def __init__(self, host, port, address, **kwargs):
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to `addresses` (already checked) while naming `host` in the
+    request."""
+
+    def __init__(self, host, port, addresses, **kwargs):
         super().__init__(host, port, **kwargs)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self):
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = _connect(self._addresses, self.port, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """As `_PinnedHTTPConnection`, with TLS checked against `host`."""
 
-    def __init__(self, host, port, address, **kwargs):
+    def __init__(self, host, port, addresses, **kwargs):
         super().__init__(host, port, context=ssl.create_default_context(), **kwargs)
-        self._address = address
+        self._addresses = addresses
 
     def connect(self):
-        sock = socket.create_connection((self._address, self.port), self.timeout)
+        sock = _connect(self._addresses, self.port, self.timeout)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)

@@ -129,6 +129,7 @@ def _checked_url(url: str) -> str:
 
 
 def _is_local_name(host: str) -> bool:
+    host = host.rstrip(".")
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
@@ -254,9 +255,7 @@ def busy_times(
         )
     try:
         calendar = icalendar.Calendar.from_ical(body)
-        events = recurring_ical_events.of(calendar, skip_bad_series=True).between(
-            start, end
-        )
+        events = recurring_ical_events.of(calendar).between(start, end)
         spans = []
         for event in events:
             if _is_busy(event):
