@@ -19,7 +19,7 @@ import icalendar
 import recurring_ical_events
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 from wagtail.log_actions import log
@@ -110,7 +110,25 @@ def remove_calendar(*, calendar: OutsideCalendar, actor=None) -> None:
 
 
 def calendars_of(consultant: Consultant) -> list[OutsideCalendar]:
-    return list(OutsideCalendar.objects.filter(consultant=consultant))
+    """The consultant's outside calendars, each with `busy_count`: how many busy
+    times its last good read stored."""
+    return list(
+        OutsideCalendar.objects.filter(consultant=consultant).annotate(
+            busy_count=Count("busy_blocks")
+        )
+    )
+
+
+def busy_spans(
+    *, consultant: Consultant, start: datetime, end: datetime
+) -> list[BusyBlock]:
+    """The consultant's busy times from outside calendars that overlap the window,
+    in order (each has `start` and `end`)."""
+    return list(
+        BusyBlock.objects.filter(consultant=consultant, start__lt=end, end__gt=start)
+        .only("start", "end")
+        .order_by("start")
+    )
 
 
 def _checked_url(url: str) -> str:
