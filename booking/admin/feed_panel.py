@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import include, path
 from django.utils.functional import cached_property
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from wagtail import hooks
 from wagtail.admin import messages
 
@@ -149,7 +149,7 @@ class CalendarDeleteView(CalendarView, TemplateView):
         return redirect(self.consultant_url())
 
 
-class CalendarReadView(CalendarView):
+class CalendarReadView(CalendarView, View):
     """POST: read the calendar now and say what happened."""
 
     http_method_names = ["post"]
