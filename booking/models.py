@@ -23,6 +23,11 @@ from booking.payments.models import (  # noqa: F401
 )
 from booking.privacy.models import AccessLogEntry  # noqa: F401
 from booking.reviews.models import Review  # noqa: F401
-from booking.scheduling.models import CalendarFeed, MeetingLink  # noqa: F401
+from booking.scheduling.models import (  # noqa: F401
+    BusyBlock,
+    CalendarFeed,
+    MeetingLink,
+    OutsideCalendar,
+)
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport  # noqa: F401
 from booking.team.models import Application, Invitation  # noqa: F401

@@ -17,6 +17,8 @@ from booking.lifecycle import services
 from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
 from booking.privacy import retention
+from booking.scheduling import feeds
+from booking.scheduling.models import OutsideCalendar
 from booking.spreadsheets import exports, imports
 from booking.team import emails as team_emails
 from booking.team import services as team
@@ -123,3 +125,17 @@ def send_invitation(invitation_id: int) -> str:
 
 def send_application_declined(application_id: int) -> str:
     return team_emails.send_application_declined(application_id)
+
+
+def refresh_outside_calendars() -> int:
+    """Every 5 minutes: one read task per consultant's outside calendar
+    (booking.scheduling.feeds), so a slow calendar holds up no other."""
+    return feeds.refresh_due()
+
+
+def refresh_outside_calendar(calendar_id: int) -> str:
+    found = OutsideCalendar.objects.select_related("consultant").filter(pk=calendar_id)
+    calendar = found.first()
+    if calendar is None:
+        return f"Outside calendar {calendar_id} no longer exists."
+    return feeds.refresh(calendar)

@@ -368,6 +368,14 @@ OUTBOX_RETRY_DELAY_SECONDS = int(env("OUTBOX_RETRY_DELAY_SECONDS", "60"))
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "8"))
 # SMTP and ESP calls give up well before the q2 timeout.
 EMAIL_TIMEOUT = 30
+
+# Consultants' outside calendars (booking.scheduling.feeds): read every 5 minutes,
+# each fetch giving up after the timeout (well inside the q2 timeout) or past the
+# size; addresses that resolve to private, loopback or link-local networks are
+# refused unless DEBUG or CALENDAR_FEEDS_ALLOW_PRIVATE is on.
+CALENDAR_FEEDS_TIMEOUT_SECONDS = float(env("CALENDAR_FEEDS_TIMEOUT_SECONDS", "10"))
+CALENDAR_FEEDS_MAX_BYTES = int(env("CALENDAR_FEEDS_MAX_BYTES", str(5 * 1024 * 1024)))
+CALENDAR_FEEDS_ALLOW_PRIVATE = env_bool("CALENDAR_FEEDS_ALLOW_PRIVATE")
 ANYMAIL.setdefault("REQUESTS_TIMEOUT", 30)
 # Without ANYMAIL_WEBHOOK_SECRET anymail's tracking webhook would accept anyone's
 # events; an unknowable secret makes it refuse them all instead.

@@ -23,7 +23,7 @@ from wagtail.log_actions import LogFormatter
 from booking.admin.availability_forms import FORMS
 from booking.core.errors import BookingError
 from booking.core.models import Consultant
-from booking.scheduling import hours, slots
+from booking.scheduling import feeds, hours, slots
 from booking.scheduling.hours import Entry, Kind, local_moment
 
 MANAGE_ALL = "booking.change_consultant"
@@ -135,24 +135,76 @@ class ConsultantAvailabilityView(AvailabilityView, TemplateView):
             ],
             past=[entry for entry in entries if _last_day(entry) < today],
             preview=self.preview(today),
+            outside_calendars=outside_calendar_rows(self.consultant),
             **kwargs,
         )
 
-    def preview(self, today: date) -> list[tuple[date, str]]:
+    def preview(self, today: date) -> list[tuple[date, str, str]]:
+        """Per day: the open hours, and the busy times outside calendars take out
+        of them."""
         zone = self.consultant.zone
         start = local_moment(today, time(0), zone)
         end = local_moment(today + timedelta(PREVIEW_DAYS), time(0), zone)
         spans = slots.open_hours(consultants=[self.consultant], start=start, end=end)[
             self.consultant.pk
         ]
-        days = {today + timedelta(days=n): [] for n in range(PREVIEW_DAYS)}
-        for span in spans:
-            local_start, local_end = (
-                span.start.astimezone(zone),
-                span.end.astimezone(zone),
+        busy = feeds.busy_spans(consultant=self.consultant, start=start, end=end)
+        days = {today + timedelta(days=n): ([], []) for n in range(PREVIEW_DAYS)}
+        for column, found in ((0, spans), (1, _by_day(busy, zone, start, end))):
+            for span in found:
+                local_start = max(span.start, start).astimezone(zone)
+                local_end = min(span.end, end).astimezone(zone)
+                until = f"{local_end:%H:%M}"
+                if local_end.date() > local_start.date() and until == "00:00":
+                    until = "24:00"
+                days[local_start.date()][column].append(f"{local_start:%H:%M}–{until}")
+        return [
+            (day, ", ".join(open_), ", ".join(busy))
+            for day, (open_, busy) in days.items()
+        ]
+
+
+def _by_day(spans, zone, start, end) -> list[slots.Span]:
+    """`spans` cut at each local midnight, so that a busy day or week shows on
+    every day it covers."""
+    pieces = []
+    for span in spans:
+        begin, finish = max(span.start, start), min(span.end, end)
+        while begin < finish:
+            midnight = local_moment(
+                begin.astimezone(zone).date() + timedelta(days=1), time(0), zone
             )
-            days[local_start.date()].append(f"{local_start:%H:%M}–{local_end:%H:%M}")
-        return [(day, ", ".join(hours)) for day, hours in days.items()]
+            pieces.append(slots.Span(begin, min(finish, midnight)))
+            begin = midnight
+    return pieces
+
+
+def outside_calendar_rows(consultant: Consultant) -> list[dict]:
+    """Each outside calendar with its state in words and its times in the
+    consultant's zone (the screen's rule)."""
+    zone = consultant.zone
+
+    def when(moment) -> str:
+        if moment is None:
+            return "Never"
+        local = moment.astimezone(zone)
+        return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M}"
+
+    return [
+        {
+            "calendar": calendar,
+            "state": (
+                "Failing"
+                if calendar.last_error
+                else "OK"
+                if calendar.last_ok_at
+                else "Not read yet"
+            ),
+            "last_ok": when(calendar.last_ok_at),
+            "last_tried": when(calendar.last_tried_at),
+        }
+        for calendar in feeds.calendars_of(consultant)
+    ]
 
 
 def _last_day(entry: Entry) -> date:

@@ -78,6 +78,30 @@ class BookingFilterSet(WagtailFilterSet):
             del self.filters["consultant"]  # a consultant only has their own
 
 
+class YesNoColumn(Column):
+    """A yes-or-no field as a word, not Wagtail's "True" / "False"."""
+
+    def get_value(self, instance):
+        value = super().get_value(instance)
+        return "—" if value is None else "Yes" if value else "No"
+
+
+class ReferenceColumn(Column):
+    """A reference (a booking's, a payment's) that never wraps, linking to
+    `get_url(instance)` where that gives a URL."""
+
+    cell_template_name = "booking/admin/reference_cell.html"
+
+    def __init__(self, name, *, get_url, **kwargs):
+        super().__init__(name, classname="booking-ref", **kwargs)
+        self.get_url = get_url
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["link_url"] = self.get_url(instance)
+        return context
+
+
 class StatusColumn(Column):
     """The status as a badge coloured by state."""
 
@@ -101,6 +125,7 @@ class BookingIndexView(generic.IndexView):
             label="Reference",
             get_url=self.get_inspect_url,
             sort_key="reference",
+            classname="booking-ref",
         )
         return [
             reference,

@@ -145,7 +145,9 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
             payments=booking.payments.select_related("recorded_by").order_by(
                 "created_at", "pk"
             ),
-            refunds=booking.refunds.order_by("created_at", "pk"),
+            refunds=booking.refunds.select_related("payment").order_by(
+                "created_at", "pk"
+            ),
             emails=booking.emails.order_by("created_at", "pk"),
             emails_url=self.may_view_emails and outbox.emails_url(booking),
             history_url=self.history_url,

@@ -15,13 +15,13 @@ from django.views.decorators.http import require_POST
 from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import LogFormatter
 
 from booking.admin import earnings as earnings_pages
+from booking.admin.booking_list import ReferenceColumn, YesNoColumn
 from booking.admin.buttons import post_button
 from booking.admin.readonly import ReadOnlyViewSet
 from booking.core.errors import BookingError, NotPermitted
@@ -51,14 +51,19 @@ class PaymentViewSet(ReadOnlyViewSet):
     icon = "tag"
     menu_label = "Payments"
     list_display = [
-        Column("booking", label="Booking", accessor="booking.reference"),
+        ReferenceColumn(
+            "booking",
+            label="Booking",
+            accessor="booking.reference",
+            get_url=lambda payment: reverse("payments:inspect", args=[payment.pk]),
+        ),
         "provider",
         "status",
         "amount",
         "currency",
         "paid_amount",
         "refunded_amount",
-        "needs_attention",
+        YesNoColumn("needs_attention", label="Needs attention"),
         "created_at",
         "paid_at",
     ]
@@ -100,7 +105,15 @@ class RefundViewSet(ReadOnlyViewSet):
     icon = "undo"
     menu_label = "Refunds"
     list_display = [
-        Column("booking", label="Booking", accessor="booking.reference"),
+        ReferenceColumn(
+            "booking",
+            label="Booking",
+            accessor="booking.reference",
+            get_url=lambda refund: (
+                refund.payment_id
+                and reverse("payments:inspect", args=[refund.payment_id])
+            ),
+        ),
         "amount",
         "currency",
         "status",

@@ -252,12 +252,18 @@ WHERE e.calendar_id IN ({calendars}) AND rel.distinction IN ({kinds}) AND e.star
 """
 
 
+# Busy times from consultants' own calendars ride along as rows without a service
+# (booking.scheduling.feeds keeps them to the booking window, so they are few).
 HELD_SQL = """
 SELECT b.consultant_id, b.start, b."end", b.service_id, s.capacity,
        s.buffer_before_minutes, s.buffer_after_minutes
 FROM booking_booking b JOIN booking_service s ON s.id = b.service_id
 WHERE b.consultant_id IN ({consultants}) AND b.status IN ({statuses})
     AND b.start >= %s AND b.start < %s AND b.id <> %s
+UNION ALL
+SELECT k.consultant_id, k.start, k."end", NULL, 0, 0, 0
+FROM booking_busyblock k
+WHERE k.consultant_id IN ({consultants}) AND k.start < %s AND k."end" > %s
 """
 
 
@@ -310,14 +316,16 @@ def _availability_events(calendar_ids, lo, hi) -> list[_Event]:
 
 def _held_bookings(consultants, lo, hi, exclude) -> dict[int, list[tuple]]:
     """Query 2: bookings that hold time, by consultant id, as (start, end,
-    service id, capacity, buffer before, buffer after). The range is on `start`
-    alone so that the (consultant, start) index bounds the scan whatever the
-    history."""
+    service id, capacity, buffer before, buffer after), and busy times from
+    outside calendars as (start, end, None, 0, 0, 0). The bookings' range is on
+    `start` alone so that the (consultant, start) index bounds the scan whatever
+    the history."""
     ids = [c.pk for c in consultants]
     sql = HELD_SQL.format(
         consultants=_placeholders(ids), statuses=_placeholders(HOLDING)
     )
-    params = [*ids, *HOLDING, _db_moment(lo), _db_moment(hi), exclude or 0]
+    lo, hi = _db_moment(lo), _db_moment(hi)
+    params = [*ids, *HOLDING, lo, hi, exclude or 0, *ids, hi, lo]
     held = defaultdict(list)
     for row in _fetch(sql, params):
         held[row[0]].append((_utc(row[1]), _utc(row[2]), *row[3:]))
@@ -411,7 +419,8 @@ def _recurrence(event, zone, first_day):
 
 def _cut(plan, held, service, consultant, lo, hi) -> list[Slot]:
     """Slots of `service` on the grid of each open block, clear of other bookings
-    and their buffers, within [lo, hi) and the consultant's daily cap.
+    and their buffers, and of outside calendars' busy times (bookings with no
+    buffers of their own), within [lo, hi) and the consultant's daily cap.
 
     Between two sessions the consultant keeps the larger of the earlier session's
     buffer after and the later one's buffer before. Seats of one group session share
@@ -472,6 +481,7 @@ def _full_days(held, consultant) -> set[date]:
     sessions = {
         ("group", start, service_id) if capacity > 1 else ("one", start, index)
         for index, (start, _, service_id, capacity, *_) in enumerate(held)
+        if service_id is not None  # not an outside calendar's busy time
     }
     zone = consultant.zone
     per_day = Counter(wall_clock(session[1], zone).date() for session in sessions)

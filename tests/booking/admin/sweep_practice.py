@@ -31,6 +31,7 @@ from booking.payments import earnings
 from booking.payments.models import Earning, Payment, Refund
 from booking.reviews.services import submit_review
 from booking.scheduling import calendar_files, hours
+from booking.scheduling.models import OutsideCalendar
 from booking.spreadsheets import exports
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport
 from cms.models import ConsultantPage
@@ -65,6 +66,7 @@ class Side:
     payout: object = None
     export_job: ExportJob | None = None
     entry_id: int | None = None
+    outside_calendar_id: int | None = None
     page: Page | None = None
     draft_revision: object = None
     workflow_state: object = None
@@ -93,6 +95,7 @@ class Side:
     def rows(self) -> set[tuple[str, object]]:
         """(model label, pk) of the rows that are this consultant's alone."""
         bookings = Booking.objects.filter(consultant=self.consultant)
+        calendars = OutsideCalendar.objects.filter(consultant=self.consultant)
         owned = [
             (Booking, bookings),
             (Payment, Payment.objects.filter(booking__in=bookings)),
@@ -103,6 +106,7 @@ class Side:
             (type(self.payout), [self.payout]),
             (ExportJob, [self.export_job]),
             (Page, [self.page]),
+            (OutsideCalendar, calendars),
         ]
         return {
             (model._meta.label_lower, row.pk) for model, rows in owned for row in rows
@@ -247,6 +251,11 @@ def _side(letter: str, user, admin, index) -> Side:
     side.payout = earnings.request_payout(consultant=consultant, actor=user)
     side.export_job = _export_job(user, confirmed)
     side.entry_id = hours.availability_entries(consultant=consultant)[0].id
+    # An outside calendar whose address is on a test network: reading it is
+    # refused before any connection, so the sweep never reaches the network.
+    side.outside_calendar_id = OutsideCalendar.objects.create(
+        consultant=consultant, label="Private", url="https://192.0.2.10/secret.ics"
+    ).pk
     calendar_files.issue_feed(consultant)
     _profile_page(side, index, tag)
     side.image = Image.objects.create(

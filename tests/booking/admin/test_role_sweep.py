@@ -59,7 +59,7 @@ from booking.notifications.models import OutboxEmail
 from booking.payments.models import Earning, Payment, Payout, Refund
 from booking.reviews.models import Review
 from booking.scheduling import hours
-from booking.scheduling.models import CalendarFeed, MeetingLink
+from booking.scheduling.models import CalendarFeed, MeetingLink, OutsideCalendar
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport
 from tests.booking.admin.sweep_practice import ROLES, build_practice
 from tests.factories import next_monday_at
@@ -169,6 +169,11 @@ MAY_CHANGE = {
         "failed_tasks:retry_all": "booking admins run failed jobs again",
         "booking_payout_mark_paid": "booking admins mark payouts paid",
         "booking_calendar_feed": "booking admins make or revoke anyone's feed link",
+        **{
+            f"booking_outside_calendars:{name}": "booking admins keep anyone's "
+            "outside calendars"
+            for name in ("edit", "delete", "read")
+        },
         "wagtailsnippets_booking_review:delete": "booking admins moderate reviews",
         "booking_review_publish": "booking admins moderate reviews",
         "booking_review_hide": "booking admins moderate reviews",
@@ -441,6 +446,7 @@ ARGUMENTS = {
     "payout_id": lambda p, o: o.payout.pk,
     "job_id": lambda p, o: o.export_job.pk,
     "entry_id": lambda p, o: o.entry_id,
+    "calendar_id": lambda p, o: o.outside_calendar_id,
     "page_id": lambda p, o: o.page.pk,
     "parent_page_id": lambda p, o: o.page.pk,
     "page_to_move_id": lambda p, o: o.page.pk,
@@ -571,6 +577,7 @@ TRACKED = (
     Service,
     CalendarFeed,
     MeetingLink,
+    OutsideCalendar,
     ExportJob,
     SpreadsheetImport,
     Page,
