@@ -41,6 +41,7 @@ from booking.admin.zones import (
 from booking.core.models import payment_due_before
 from booking.core.states import HELD, SLOT_HOLDING, BookingStatus
 from booking.scheduling import hours
+from booking.scheduling.feeds import failing_feeds
 
 S = BookingStatus
 LIMIT = 10
@@ -155,6 +156,22 @@ def _expiry_note(expires_at, now) -> str:
     return f"expires in {timeuntil(expires_at, now)}"
 
 
+def failing_feeds_rows(request) -> list[dict]:
+    """Outside calendars whose last read failed: their old busy times still hold."""
+    return [
+        {
+            "calendar": calendar,
+            "url": reverse(
+                "booking_availability:consultant", args=[calendar.consultant_id]
+            ),
+            "last_ok": format_admin_time(calendar.last_ok_at, request)
+            if calendar.last_ok_at
+            else "never",
+        }
+        for calendar in failing_feeds(request.user)[:20]
+    ]
+
+
 def _failure_panels(request) -> list:
     panels = []
     outbox.add_failures_panel(request, panels)
@@ -170,6 +187,7 @@ def desk_context(request) -> dict:
         "updated": format_admin_time(now, request, date=False),
         "sees_bookings": sees_bookings,
         "failure_panels": _failure_panels(request),
+        "failing_feeds": failing_feeds_rows(request),
         "home_url": HOME,
     }
     if sees_bookings and user.has_perm("booking.approve_booking"):

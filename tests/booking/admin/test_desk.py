@@ -201,3 +201,31 @@ def test_the_dashboard_loads_its_refresh_script_and_names_the_practice(
     assert "booking/admin/desk.js" in page
     assert "Riverside Counselling</span>" in page and "haven-brand--dashboard" in page
     assert "Welcome to" not in page
+
+
+def test_an_outside_calendar_that_fails_to_read_shows_on_the_desk_of_those_it_concerns(
+    client, desk_admin, maya, noah
+):
+    from booking.scheduling.models import OutsideCalendar
+
+    OutsideCalendar.objects.create(
+        consultant=maya,
+        label="Maya's Google",
+        url="https://calendar.example/secret-maya.ics",
+        last_error="The calendar did not answer within 10 seconds.",
+    )
+    OutsideCalendar.objects.create(
+        consultant=noah, label="Noah's Outlook", url="https://cal.example/n.ics"
+    )
+
+    panels = client.get(PANELS).text
+
+    assert "Outside calendars that fail to read" in panels
+    assert "Maya&#x27;s Google" in panels
+    assert "did not answer within 10 seconds" in panels
+    assert "secret-maya" not in panels
+    assert "Noah&#x27;s Outlook" not in panels
+    noah.user = member(CONSULTANTS, username="noah")
+    noah.save()
+    client.force_login(noah.user)
+    assert "Outside calendars that fail to read" not in client.get(PANELS).text
