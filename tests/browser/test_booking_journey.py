@@ -83,3 +83,40 @@ def test_a_client_cancels_through_the_manage_link(
     row = Booking.objects.get(pk=booking.pk)
     assert row.status == S.CANCELLED
     assert row.cancel_reason == "Feeling much better"
+
+
+def tab_to(page, selector: str, *, limit: int = 80) -> None:
+    """Press Tab (only the keyboard) until the focus is on `selector`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_client_books_with_the_keyboard_only(live_server, page, consultant_page):
+    """No mouse: from the consultant page to "Check your inbox" with Tab, Enter
+    and Space, through the service card, the month picker and the form."""
+    page.goto(live_server.url + consultant_page.url)
+
+    tab_to(page, ".service-card__action a")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"tz=America%2FNew_York"))
+    page.locator("a.slot").first.wait_for()
+    tab_to(page, "a.slot")
+    page.keyboard.press("Enter")
+
+    page.get_by_role("heading", name="Your details").wait_for()
+    tab_to(page, "input[name=client_name]")
+    page.keyboard.type("Ada Lovelace")
+    tab_to(page, "input[name=client_email]")
+    page.keyboard.type("ada@example.com")
+    tab_to(page, "input[name=consent]")
+    page.keyboard.press("Space")
+    tab_to(page, "button[type=submit]")
+    page.keyboard.press("Enter")
+
+    page.get_by_role("heading", name="Check your inbox").wait_for()
+    booking = Booking.objects.get()
+    assert booking.client_email == "ada@example.com"
+    assert booking.client_time_zone == "America/New_York"

@@ -59,8 +59,9 @@ def test_a_client_signs_in_by_link_sees_sessions_and_cancels_one(
     page.get_by_role(
         "button", name=f"Manage, pay, move or cancel: booking {booked.reference}"
     ).click()
+    page.get_by_role("link", name="Cancel this booking…").click()
     page.get_by_label("Reason (optional)").fill("Feeling much better")
-    page.get_by_role("button", name="Cancel booking").click()
+    page.get_by_role("button", name="Yes, cancel my booking").click()
     page.get_by_text(f"Booking {booked.reference} is cancelled.").wait_for()
     assert Booking.objects.get(pk=booked.pk).status == S.CANCELLED
 

@@ -71,6 +71,8 @@ def test_from_the_home_page_to_a_service_s_times(
         page.get_by_role("link", name="Book a session").click()
 
         page.get_by_role("heading", name="Our consultants", level=1).wait_for()
+        # The style sheet decides what is visible: wait until it has applied.
+        page.wait_for_load_state("load")
         filters = page.locator(".filters")
         # On a phone the filters wait behind the "Filter" button.
         assert filters.is_visible() == (screen == "desktop")
