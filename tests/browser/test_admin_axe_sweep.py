@@ -76,6 +76,9 @@ NOT_PAGES = (
     "/resend/",
     "/revoke/",
     "/connect/",
+    # Wagtail's own history and delete-confirmation templates, whoever registers them.
+    "history/",
+    "delete/",
 )
 
 
