@@ -6,7 +6,11 @@ serious violations. Wagtail's own screens (pages, images, users...) are
 Wagtail's to answer for; fragments, downloads and POST-only addresses are not
 pages. Screenshots go to test-artifacts/browser/test_admin_screens_pass_axe/.
 
-Slow (about two minutes): it runs once, in .ci/run's PostgreSQL pass."""
+Long (about 55 screens at some 25 s each on the 2-core machine, over 20 minutes), so
+it runs on purpose only, with HAVEN_AXE_SWEEP=1 and `bin/test --slow` (README,
+"Tests and CI"). Why a screen takes that long is not known yet.""""
+
+import os
 
 import pytest
 from django.test import Client
@@ -18,6 +22,10 @@ from tests.browser.conftest import ARTIFACTS, SCREENS, axe_violations
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
+    pytest.mark.skipif(
+        not os.environ.get("HAVEN_AXE_SWEEP"),
+        reason="over 20 minutes: run with HAVEN_AXE_SWEEP=1 bin/test --slow",
+    ),
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -110,14 +118,22 @@ def pages_for(practice, role: str) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("role", ["booking_admin", "consultant_a"])
-def test_admin_screens_pass_axe(browser, live_server, role, tmp_path, settings):
+def test_admin_screens_pass_axe(browser, live_server, tmp_path, settings):
+    """One practice for both roles: a booking admin, then a consultant."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.BOOKING_SPREADSHEET_ROOT = tmp_path / "private"
     practice = build_practice()
-    pages = pages_for(practice, role)
-    assert len(pages) >= (25 if role == "booking_admin" else 6), sorted(pages)
+    found = {}
+    for role, at_least in (("booking_admin", 25), ("consultant_a", 6)):
+        pages = pages_for(practice, role)
+        assert len(pages) >= at_least, (role, sorted(pages))
+        found.update(axe_each(browser, live_server, practice, role, pages))
 
+    assert not found, found
+
+
+def axe_each(browser, live_server, practice, role: str, pages: dict) -> dict:
+    """Critical and serious violations on each page, opened as `role`."""
     signed_in = Client()
     signed_in.force_login(practice.users[role])
     context = browser.new_context(**SCREENS["desktop"])
@@ -141,7 +157,6 @@ def test_admin_screens_pass_axe(browser, live_server, role, tmp_path, settings):
         page.screenshot(path=folder / f"{number:02d}-{name[:60]}.png")
         problems = axe_violations(page, impacts=("critical", "serious"))
         if problems:
-            found[f"{name} {url}"] = problems
+            found[f"{role}: {name} {url}"] = problems
     context.close()
-
-    assert not found, found
+    return found
