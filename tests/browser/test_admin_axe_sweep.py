@@ -8,7 +8,7 @@ pages. Screenshots go to test-artifacts/browser/test_admin_screens_pass_axe/.
 
 Long (about 55 screens at some 25 s each on the 2-core machine, over 20 minutes), so
 it runs on purpose only, with HAVEN_AXE_SWEEP=1 and `bin/test --slow` (README,
-"Tests and CI"). Why a screen takes that long is not known yet.""""
+"Tests and CI"). Why a screen takes that long is not known yet."""
 
 import os
 
