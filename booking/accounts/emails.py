@@ -6,11 +6,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
 from booking.accounts import services
-from booking.notifications.emails import render
+from booking.notifications.emails import send_now
 
 SIGN_IN = "account_sign_in"
 
@@ -31,14 +30,5 @@ def send_sign_in_link(email: str) -> str:
         "site_url": site,
         "site_host": urlsplit(site).netloc,
     }
-    subject, text, html = render(SIGN_IN, context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[email],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    message.tags = [SIGN_IN]
-    message.send()
+    send_now(SIGN_IN, context, [email])
     return "sent"

@@ -18,14 +18,13 @@ from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django_q.tasks import async_task
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
 from booking.core.models import Consultant
-from booking.notifications.emails import render
+from booking.notifications.emails import send_now
 
 MEETING_LINK_CHANGED = "booking.consultant.meeting_link"
 TEMPLATE = "consultant_meeting_link"
@@ -74,16 +73,7 @@ def send_meeting_link_notice(entry_id: int) -> str:
     consultant = entry and Consultant.objects.filter(pk=entry.object_id).first()
     if consultant is None:
         return "nothing to send"
-    subject, text, html = render(TEMPLATE, notice_context(entry, consultant))
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=entry.data["notified"],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    message.tags = [TEMPLATE]
-    message.send()
+    send_now(TEMPLATE, notice_context(entry, consultant), entry.data["notified"])
     return "sent"
 
 

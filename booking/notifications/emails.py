@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -201,6 +202,22 @@ def render(kind: str, context: dict) -> tuple[str, str, str]:
             f"booking/email/{kind}.html", {**context, "subject": subject}
         )
     return subject, text.strip() + "\n", html
+
+
+def send_now(kind: str, context: dict, to: list[str]) -> None:
+    """Render the `kind` email and send it at once, outside the outbox: for mail
+    that belongs to no booking (sign-in links, invitations, consultant notices),
+    sent from a django-q2 task that retries it."""
+    subject, text, html = render(kind, context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=to,
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    message.attach_alternative(html, "text/html")
+    message.tags = [kind]
+    message.send()
 
 
 def preview(booking: Booking, kind: str, **changes) -> tuple[str, str]:

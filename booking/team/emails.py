@@ -12,14 +12,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from booking.core import tokens
-from booking.notifications.emails import render
+from booking.notifications.emails import send_now
 from booking.team.models import Application, Invitation
 
 INVITATION = "team_invitation"
@@ -102,13 +101,4 @@ def _site() -> dict:
 
 
 def _send(template: str, context: dict, to: str) -> None:
-    subject, text, html = render(template, context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[to],
-        headers={"Auto-Submitted": "auto-generated"},
-    )
-    message.attach_alternative(html, "text/html")
-    message.tags = [template]
-    message.send()
+    send_now(template, context, [to])
