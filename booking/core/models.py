@@ -459,6 +459,15 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     no_show_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The database allows one active booking per address among those that count.
+    # A booking the services allow beyond it (a course's meetings, a session paid
+    # from a package the client holds) is saved with False, decided under the
+    # client's lock; nothing else sets it.
+    counts_toward_limit = models.BooleanField(
+        default=True,
+        editable=False,
+        help_text="Whether this booking is the client's one active booking.",
+    )
 
     class Meta:
         ordering = ["-start"]
@@ -471,7 +480,7 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
         constraints = [
             models.UniqueConstraint(
                 Lower("client_email"),
-                condition=models.Q(status__in=ACTIVE),
+                condition=models.Q(status__in=ACTIVE, counts_toward_limit=True),
                 name="booking_one_active_per_email",
                 violation_error_message="This email address already has an active "
                 "booking.",
