@@ -2,7 +2,11 @@
 own models beside its services (see `booking/__init__.py` for the map). Import a
 model from the area that owns it, not from here."""
 
-from booking.accounts.models import ClientAccount, SignInLink  # noqa: F401
+from booking.accounts.models import (  # noqa: F401
+    ClientAccount,
+    ClientRefreshToken,
+    SignInLink,
+)
 from booking.core.models import (  # noqa: F401
     CONDITION_MESSAGES,
     Booking,

@@ -578,3 +578,38 @@ TEAM_APPLICATION_RETENTION_DAYS = int(env("TEAM_APPLICATION_RETENTION_DAYS", "18
 # a signed-in client's browser stays signed in.
 CLIENT_SIGN_IN_LINK_MINUTES = int(env("CLIENT_SIGN_IN_LINK_MINUTES", "30"))
 CLIENT_SESSION_HOURS = int(env("CLIENT_SESSION_HOURS", str(24 * 14)))
+
+# --- Sign-in codes, the client JWT API and rate limits by role (issue 21) ---
+from datetime import timedelta  # noqa: E402  (kept with the block it serves)
+
+# The 6-digit code emailed beside each sign-in link: this many wrong codes burn
+# every live link of the address (booking/accounts/codes.py).
+CLIENT_SIGN_IN_CODE_ATTEMPTS = int(env("CLIENT_SIGN_IN_CODE_ATTEMPTS", "5"))
+# JWTs for a separate frontend (/api/v1/auth/, booking/accounts/api_tokens.py):
+# 60-minute access tokens, 7-day refresh tokens that rotate (each is used once,
+# for the next pair) and are revoked on signing out. Signed with SECRET_KEY
+# unless CLIENT_JWT_SIGNING_KEY is set.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=int(env("CLIENT_JWT_ACCESS_MINUTES", "60"))
+    ),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=int(env("CLIENT_JWT_REFRESH_DAYS", "7"))),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env("CLIENT_JWT_SIGNING_KEY", SECRET_KEY),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_CLAIM": "user_id",
+}
+# Requests an hour per role across the whole API, on top of each endpoint's own
+# limits: anonymous (per address), signed-in clients (per account), consultants
+# and staff (per user).
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"].append("booking.api.throttles.RoleThrottle")
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
+    {
+        "role_anon": env("API_RATE_ANONYMOUS", "100/hour"),
+        "role_client": env("API_RATE_CLIENT", "1000/hour"),
+        "role_staff": env("API_RATE_STAFF", "2000/hour"),
+    }
+)

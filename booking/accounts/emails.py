@@ -8,21 +8,27 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.urls import reverse
 
-from booking.accounts import services
+from booking.accounts import codes, services
+from booking.core import links
 from booking.notifications.emails import send_now
 
 SIGN_IN = "account_sign_in"
 
 
-def sign_in_url(raw: str) -> str:
-    return settings.SITE_URL + reverse("booking:account_link", args=[raw])
+def sign_in_url(raw: str, *, frontend: bool = False) -> str:
+    """Haven's own sign-in page, or the same path on the separate frontend
+    (FRONTEND_URL, which is SITE_URL unless set) for a link asked for through
+    the JSON API."""
+    path = reverse("booking:account_link", args=[raw])
+    return links.client_link(path) if frontend else settings.SITE_URL + path
 
 
-def send_sign_in_link(email: str) -> str:
-    raw = services.issue_link(email=email)
+def send_sign_in_link(email: str, frontend: bool = False) -> str:
+    raw, code = services.issue_link_and_code(email=email)
     site = settings.SITE_URL
     context = {
-        "link": sign_in_url(raw),
+        "link": sign_in_url(raw, frontend=frontend),
+        "code": codes.shown(code),
         "minutes": int(services.link_lifetime().total_seconds() // 60),
         "zone": ZoneInfo(settings.TIME_ZONE),
         "practice": settings.BOOKING_PRACTICE_NAME,

@@ -44,9 +44,38 @@ class SignInLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The 6-digit code emailed beside the link (booking.accounts.codes): only a
+    # keyed digest, and the wrong codes tried against it (too many burn it).
+    code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["expires_at"]),
+            models.Index(fields=["email"], name="sign_in_link_email"),
+        ]
+
+    def __str__(self):
+        return f"sign-in link {self.key}"
+
+
+class ClientRefreshToken(models.Model):
+    """One refresh token of the JSON API (booking.accounts.api_tokens): only its
+    id (the JWT's `jti`) is kept, never the token. It is used up when it is
+    exchanged for the next one (rotation), revoked on signing out, and gone with
+    the account."""
+
+    account = models.ForeignKey(
+        ClientAccount, on_delete=models.CASCADE, related_name="refresh_tokens"
+    )
+    jti = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    # Set when it was exchanged for a new pair or signed out: never valid again.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"])]
 
     def __str__(self):
-        return f"sign-in link {self.key}"
+        return f"refresh token {self.jti}"

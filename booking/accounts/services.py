@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from booking.accounts import codes
 from booking.accounts.models import ClientAccount, SignInLink
 from booking.core import tokens
 from booking.core.errors import BookingError, TokenError, TokenExpired, TokenUsed
@@ -48,31 +49,42 @@ def link_lifetime() -> timedelta:
 # --- signing in ----------------------------------------------------------------------
 
 
-def request_sign_in(*, email: str) -> None:
+def request_sign_in(*, email: str, frontend: bool = False) -> None:
     """Queue the sign-in email. The job's record keeps no arguments
-    (`save=False`): the address is in the queue only until the job runs."""
+    (`save=False`): the address is in the queue only until the job runs.
+    `frontend`: asked through the JSON API, so the link points to the separate
+    frontend (FRONTEND_URL) rather than to Haven's own page."""
     email = normalize_email(email)
     async_task(
         "booking.accounts.emails.send_sign_in_link",
         email,
+        frontend,
         task_name="Email a sign-in link",
         save=False,
     )
 
 
 def issue_link(*, email: str) -> str:
-    """A new sign-in link for `email`; returns the only copy of its raw token.
-    Links long past their use are cleared on the way."""
+    """A new sign-in link for `email`; returns the only copy of its raw token."""
+    return issue_link_and_code(email=email)[0]
+
+
+def issue_link_and_code(*, email: str) -> tuple[str, str]:
+    """A new sign-in link for `email` and its 6-digit code; returns the only
+    copies of the raw token and the code. Links long past their use are
+    cleared on the way."""
     now = timezone.now()
     SignInLink.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
     key, secret = tokens.new_key_and_secret()
+    code = codes.new_code()
     SignInLink.objects.create(
         email=normalize_email(email),
         key=key,
         secret_hash=tokens.digest(secret),
+        code_hash=codes.digest(key, code),
         expires_at=now + link_lifetime(),
     )
-    return f"{key}.{secret}"
+    return f"{key}.{secret}", code
 
 
 def check_link(raw, *, lock: bool = False) -> SignInLink:
@@ -97,7 +109,46 @@ def check_link(raw, *, lock: bool = False) -> SignInLink:
 def sign_in_with_link(*, raw: str) -> ClientAccount:
     """Use up the link and return the address's account, made now if this is
     its first sign-in."""
-    link = check_link(raw, lock=True)
+    return _use(check_link(raw, lock=True))
+
+
+WRONG_CODE = (
+    "That code is wrong, used or expired. Check that the address is the one you "
+    "entered and the code is from the latest email, or ask for a new one."
+)
+
+
+def sign_in_with_code(*, email, code) -> ClientAccount:
+    """Sign in with the address and the 6-digit code of one of its live links
+    (which is used up, link and code together). A wrong code counts one
+    attempt against every live link of the address, and the same work is done
+    whether the address has any, so the answer and its timing say nothing about
+    the address. A TokenError when refused."""
+    email, code = normalize_email(email), codes.normalise(code)
+    if code is None:
+        raise TokenError("Enter the 6-digit code from the sign-in email.")
+    with transaction.atomic():
+        live = SignInLink.objects.filter(
+            email=email,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            code_attempts__lt=codes.attempts_allowed(),
+        )
+        links = list(live.select_for_update().order_by("-created_at"))
+        found = [
+            link for link in links if codes.matches(link.code_hash, link.key, code)
+        ]
+        if found:
+            return _use(found[0])
+        if not links:
+            codes.digest("", code)  # the work a known address's miss does
+        live.update(code_attempts=F("code_attempts") + 1)
+    raise TokenError(WRONG_CODE)
+
+
+def _use(link: SignInLink) -> ClientAccount:
+    """Use up the checked, locked `link` (its code with it) and return the
+    address's account, made now if this is its first sign-in."""
     now = timezone.now()
     link.used_at = now
     link.save(update_fields=["used_at"])

@@ -59,3 +59,7 @@ class PublicView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
     throttle_classes = [throttles.AnonThrottle]
+
+    def get_throttles(self):
+        """Each view's own limits, and always the limit of the caller's role."""
+        return [*super().get_throttles(), throttles.RoleThrottle()]

@@ -7,9 +7,12 @@ client sends."""
 
 import hashlib
 
-from rest_framework import throttling
+from rest_framework import exceptions, throttling
 from rest_framework.settings import api_settings
 
+from booking.accounts import api_tokens
+from booking.api.authentication import WagtailTokenAuthentication
+from booking.api.client_auth import ClientUser, bearer
 from booking.core import ratelimit
 
 
@@ -82,3 +85,43 @@ class LookupEmailThrottle(EmailThrottle):
 
 class ManageThrottle(ScopedThrottle):
     scope = "manage"
+
+
+class RoleThrottle(LiveRates, throttling.SimpleRateThrottle):
+    """Requests per role over the whole API (issue 21), on top of each
+    endpoint's own limits: anonymous callers per address (`role_anon`),
+    signed-in clients per account (`role_client`), consultants and staff per
+    user (`role_staff`). A client's access token is recognised on every
+    endpoint, the public ones (which authenticate nobody) too, so a signed-in
+    client is counted as one wherever they call."""
+
+    def allow_request(self, request, view):
+        self.scope, self.ident = role_of(request)
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.ident}
+
+
+def role_of(request) -> tuple[str, str]:
+    """(scope, identity) of the caller. Public views authenticate nobody, so a
+    bearer token there is read here: a client's access token by its signature
+    alone, a staff API token as the staff API reads it."""
+    user = request.user
+    if isinstance(user, ClientUser):
+        return "role_client", f"account-{user.account.pk}"
+    if user is not None and user.is_authenticated:
+        return "role_staff", f"user-{user.pk}"
+    raw = bearer(request)
+    if raw:
+        if (account_id := api_tokens.peek_account_id(raw)) is not None:
+            return "role_client", f"account-{account_id}"
+        try:
+            found = WagtailTokenAuthentication().authenticate(request)
+        except exceptions.AuthenticationFailed:
+            found = None
+        if found is not None:
+            return "role_staff", f"user-{found[0].pk}"
+    return "role_anon", ratelimit.client_ip(request)

@@ -3,7 +3,7 @@ and browsable docs, served from local files)."""
 
 from django.urls import include, path
 
-from booking.api import catalogue_views, client_views, staff_views
+from booking.api import account_views, catalogue_views, client_views, staff_views
 from booking.api.schema_views import RedocView, SchemaView, SwaggerView
 
 v1 = [
@@ -35,6 +35,35 @@ v1 = [
         name="manage_reschedule",
     ),
     path("manage/review/", client_views.ManageReview.as_view(), name="manage_review"),
+    # A signed-in client (issue 21): JWT sign-in, the account, my bookings.
+    path("auth/sign-in/", account_views.SignIn.as_view(), name="auth_sign_in"),
+    path("auth/token/", account_views.Token.as_view(), name="auth_token"),
+    path("auth/refresh/", account_views.Refresh.as_view(), name="auth_refresh"),
+    path("auth/sign-out/", account_views.SignOut.as_view(), name="auth_sign_out"),
+    path("auth/user/", account_views.User.as_view(), name="auth_user"),
+    path("bookings/upcoming/", account_views.Upcoming.as_view(), name="my_upcoming"),
+    path("bookings/history/", account_views.History.as_view(), name="my_history"),
+    path(
+        "bookings/<str:reference>/",
+        account_views.Detail.as_view(),
+        name="my_booking",
+    ),
+    path("bookings/<str:reference>/pay/", account_views.Pay.as_view(), name="my_pay"),
+    path(
+        "bookings/<str:reference>/cancel/",
+        account_views.Cancel.as_view(),
+        name="my_cancel",
+    ),
+    path(
+        "bookings/<str:reference>/reschedule/",
+        account_views.Reschedule.as_view(),
+        name="my_reschedule",
+    ),
+    path(
+        "bookings/<str:reference>/review/",
+        account_views.Review.as_view(),
+        name="my_review",
+    ),
     path(
         "staff/bookings/", staff_views.StaffBookingList.as_view(), name="staff_bookings"
     ),

@@ -28,7 +28,12 @@ from booking.core.models import Booking, BookingToken
 from booking.lifecycle import selectors as booking_selectors
 from booking.lifecycle import services as booking_services
 from booking.privacy.lookup import export_bundle
-from booking.web.account_forms import AccountDetailsForm, DeleteAccountForm, SignInForm
+from booking.web.account_forms import (
+    AccountDetailsForm,
+    DeleteAccountForm,
+    SignInCodeForm,
+    SignInForm,
+)
 
 
 def proven_email(request) -> str | None:
@@ -94,11 +99,7 @@ def sign_in(request):
         if not ratelimit.allow("account_sign_in", ratelimit.client_ip(request), email):
             return _too_many(request, "account_sign_in")
         services.request_sign_in(email=email)
-        return TemplateResponse(
-            request,
-            "booking/account/sign_in.html",
-            {"form": None, "sent": True, "minutes": _link_minutes()},
-        )
+        return _code_page(request, SignInCodeForm(initial={"email": email}))
     return TemplateResponse(
         request,
         "booking/account/sign_in.html",
@@ -131,6 +132,36 @@ def follow_link(request, token):
         return TemplateResponse(
             request, "booking/account/link.html", {"error": error}, status=400
         )
+    signin.sign_in(request, account)
+    messages.success(request, "You are signed in.")
+    return redirect("booking:account")
+
+
+def _code_page(request, code_form, status=200):
+    """ "Check your inbox", with the form for the emailed code."""
+    context = {"form": None, "sent": True, "minutes": _link_minutes()}
+    context["code_form"] = code_form
+    return TemplateResponse(
+        request, "booking/account/sign_in.html", context, status=status
+    )
+
+
+@require_POST
+@never_cache
+@sensitive_post_parameters("email", "code")
+def sign_in_with_code(request):
+    """Sign in with the address and the 6-digit code emailed beside the link.
+    Every refusal is the same sentence, whatever the address."""
+    form = SignInCodeForm(request.POST)
+    if not form.is_valid():
+        return _code_page(request, form, status=400)
+    if not ratelimit.allow("account_link", ratelimit.client_ip(request)):
+        return _too_many(request, "account_link")
+    try:
+        account = services.sign_in_with_code(**form.cleaned_data)
+    except BookingError as error:
+        form.add_error("code", error.message)
+        return _code_page(request, form, status=400)
     signin.sign_in(request, account)
     messages.success(request, "You are signed in.")
     return redirect("booking:account")

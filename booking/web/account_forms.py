@@ -30,3 +30,26 @@ class DeleteAccountForm(forms.Form):
         label="Yes, delete my account and the personal details kept with my bookings.",
         error_messages={"required": "Tick the box to confirm."},
     )
+
+
+class SignInCodeForm(forms.Form):
+    """The address and the 6-digit code from the sign-in email (issue 21), for a
+    phone that opens mail elsewhere."""
+
+    email = forms.EmailField(
+        label="Your email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    code = forms.CharField(
+        label="The 6-digit code from the email",
+        help_text="Six digits, for example 123 456.",
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9 ]*",
+            }
+        ),
+    )

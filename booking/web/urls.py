@@ -111,6 +111,7 @@ urlpatterns += [
     path("account/", account.my_sessions, name="account"),
     path("account/sign-in/", account.sign_in, name="account_sign_in"),
     path("account/link/<str:token>/", account.follow_link, name="account_link"),
+    path("account/code/", account.sign_in_with_code, name="account_code"),
     path("account/sign-out/", account.sign_out, name="account_sign_out"),
     path(
         "account/sign-out-everywhere/",
