@@ -580,15 +580,17 @@ CLIENT_SIGN_IN_LINK_MINUTES = int(env("CLIENT_SIGN_IN_LINK_MINUTES", "30"))
 CLIENT_SESSION_HOURS = int(env("CLIENT_SESSION_HOURS", str(24 * 14)))
 
 # --- Sign-in codes, the client JWT API and rate limits by role (issue 21) ---
-from datetime import timedelta  # noqa: E402  (kept with the block it serves)
+import hashlib  # noqa: E402  (kept with the block they serve)
+from datetime import timedelta  # noqa: E402
 
 # The 6-digit code emailed beside each sign-in link: this many wrong codes burn
 # every live link of the address (booking/accounts/codes.py).
 CLIENT_SIGN_IN_CODE_ATTEMPTS = int(env("CLIENT_SIGN_IN_CODE_ATTEMPTS", "5"))
 # JWTs for a separate frontend (/api/v1/auth/, booking/accounts/api_tokens.py):
 # 60-minute access tokens, 7-day refresh tokens that rotate (each is used once,
-# for the next pair) and are revoked on signing out. Signed with SECRET_KEY
-# unless CLIENT_JWT_SIGNING_KEY is set.
+# for the next pair) and are revoked on signing out. Signed with a key derived
+# from SECRET_KEY (its own, so no other signature can pass for a token) unless
+# CLIENT_JWT_SIGNING_KEY is set.
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(
         minutes=int(env("CLIENT_JWT_ACCESS_MINUTES", "60"))
@@ -598,7 +600,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
     "ALGORITHM": "HS256",
-    "SIGNING_KEY": env("CLIENT_JWT_SIGNING_KEY", SECRET_KEY),
+    "SIGNING_KEY": env("CLIENT_JWT_SIGNING_KEY")
+    or hashlib.sha256(f"haven client JWT:{SECRET_KEY}".encode()).hexdigest(),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "USER_ID_CLAIM": "user_id",
 }
