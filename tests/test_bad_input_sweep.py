@@ -62,6 +62,8 @@ from django.utils import timezone
 from django_q.models import Schedule
 from wagtail.models import APIToken
 
+from booking.accounts import api_tokens
+from booking.accounts.models import ClientAccount
 from booking.core import ratelimit, tokens
 from booking.core.models import Booking, BookingToken
 from booking.core.roles import BOOKING_ADMINS
@@ -146,6 +148,7 @@ class DataSet:
     page_id: int
     page_paths: list[str]
     valid: dict = field(default_factory=dict)
+    client_access: str = ""  # a signed-in client's JWT (the client API, issue 21)
 
     def payloads(self, valid_value) -> dict:
         """The text payloads; where a token goes also real tokens that are
@@ -200,6 +203,9 @@ def make_data_set() -> DataSet:
     )
     admin = member(BOOKING_ADMINS, username="sweep-admin")
     _, bearer = APIToken.create_token(user=admin, name="sweep")
+    pair = api_tokens.issue_pair(
+        ClientAccount.objects.create(email=booking.client_email)
+    )
     today = timezone.localdate()
     data = DataSet(
         manage=manage,
@@ -211,6 +217,7 @@ def make_data_set() -> DataSet:
         page_id=home.pk,
         page_paths=[page.url.lstrip("/") for page in (home, team, journal)]
         + [profile.url.lstrip("/"), article.url.lstrip("/")],
+        client_access=pair["access"],
     )
     data.valid = {
         # Form and body fields.
@@ -244,6 +251,10 @@ def make_data_set() -> DataSet:
         "page_size": 10,
         "status": "pending",
         "X-Manage-Token": manage,
+        "refresh": pair["refresh"],
+        "code": "123456",
+        "name": "Ada Sweep",
+        "time_zone": "Europe/Berlin",
     }
     return data
 
@@ -716,6 +727,7 @@ class Operation:
     path: str
     parameters: list[Parameter]
     has_body: bool
+    client: bool = False  # for a signed-in client, with their access token
 
     @property
     def staff(self) -> bool:
@@ -737,7 +749,10 @@ def operations(schema: dict) -> list[Operation]:
                 Parameter(name, "body", resolved(node, schema))
                 for name, node in properties.items()
             ]
-            found.append(Operation(method.upper(), path, parameters, bool(content)))
+            client = any("clientJWT" in way for way in operation.get("security", []))
+            found.append(
+                Operation(method.upper(), path, parameters, bool(content), client)
+            )
     return found
 
 
@@ -780,6 +795,8 @@ def send_operation(
             fields[name] = value  # a body field, or an extra one
     if auth and operation.staff:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {sweep.data.bearer}"
+    if auth and operation.client:
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {sweep.data.client_access}"
     if body is None and operation.has_body:
         body = (json.dumps(fields), "application/json")
     content, content_type = body or (None, None)
@@ -826,7 +843,7 @@ def test_no_api_operation_fails_on_bad_input(sweep, client):
         if operation.has_body:
             for body_name, body in WRONG_BODIES.items():
                 send_operation(sweep, operation, valid, body=body, what=body_name)
-        if operation.staff:
+        if operation.staff or operation.client:
             send_operation(sweep, operation, valid, auth=False, what="no credentials")
             send_operation(
                 sweep,
@@ -838,7 +855,9 @@ def test_no_api_operation_fails_on_bad_input(sweep, client):
             )
         allowed = {o.method for o in found if o.path == operation.path}
         for method in sorted(set(METHODS) - allowed):
-            wrong = Operation(method, operation.path, operation.parameters, False)
+            wrong = Operation(
+                method, operation.path, operation.parameters, False, operation.client
+            )
             send_operation(sweep, wrong, valid, what=f"method {method}")
 
     assert not sweep.failures, report(sweep)
