@@ -21,6 +21,7 @@ from booking.core.errors import BookingError, TokenError, TokenExpired, TokenUse
 from booking.core.models import Booking, BookingToken
 from booking.notifications.models import OutboxEmail
 from booking.privacy import erasure
+from booking.privacy.audit import CLIENT_THEMSELF
 from booking.privacy.lookup import client_data
 
 
@@ -163,7 +164,9 @@ def delete_account(*, account: ClientAccount, request=None) -> list[str]:
         )
     kept = []
     if data.bookings.exists() or data.emails.exists() or data.applications.exists():
-        kept = erasure.erase_client(email=account.email, user=None, request=request)
+        kept = erasure.erase_client(
+            email=account.email, user=None, request=request, by=CLIENT_THEMSELF
+        )
     SignInLink.objects.filter(email__iexact=account.email).delete()
     account.delete()
     return kept

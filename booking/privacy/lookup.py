@@ -225,7 +225,7 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
     }
 
 
-def export_bundle(*, email: str, user, request=None) -> bytes:
+def export_bundle(*, email: str, user, request=None, by: str = "") -> bytes:
     """A .zip of everything held about `email`: data.json, and bookings.csv,
     emails.csv, payments.csv, refunds.csv, reviews.csv and applications.csv.
     Logged."""
@@ -238,7 +238,11 @@ def export_bundle(*, email: str, user, request=None) -> bytes:
         for kind, kind_rows in rows.items():
             bundle.writestr(f"{kind}.csv", _csv(BUNDLE_FIELDS[kind], kind_rows))
     record_access(
-        user=user, action=Action.DATA_EXPORTED, target=held_for(data), request=request
+        user=user,
+        action=Action.DATA_EXPORTED,
+        target=held_for(data),
+        request=request,
+        by=by,
     )
     return buffer.getvalue()
 

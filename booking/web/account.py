@@ -27,6 +27,7 @@ from booking.core.errors import BookingError, TokenError
 from booking.core.models import Booking, BookingToken
 from booking.lifecycle import selectors as booking_selectors
 from booking.lifecycle import services as booking_services
+from booking.privacy.audit import CLIENT_THEMSELF
 from booking.privacy.lookup import export_bundle
 from booking.web.account_forms import AccountDetailsForm, DeleteAccountForm, SignInForm
 
@@ -247,7 +248,9 @@ def details(request, account):
 @require_POST
 @signed_in
 def download_data(request, account):
-    bundle = export_bundle(email=account.email, user=None, request=request)
+    bundle = export_bundle(
+        email=account.email, user=None, request=request, by=CLIENT_THEMSELF
+    )
     response = HttpResponse(bundle, content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="my-data.zip"'
     return response
