@@ -120,14 +120,33 @@ def sign_out_everywhere(*, account: ClientAccount) -> None:
 # --- the account ---------------------------------------------------------------------
 
 
-def update_details(*, account: ClientAccount, name: str, time_zone: str):
+def update_details(
+    *,
+    account: ClientAccount,
+    name: str,
+    time_zone: str,
+    clock: int | None = None,
+    remind_24h: bool | None = None,
+    remind_30m: bool | None = None,
+):
+    """Save the account's details; a preference passed as None stays as it is.
+    Reminders are the only emails a client can turn off."""
     account.name = name.strip()
     account.time_zone = time_zone
+    fields = ["name", "time_zone"]
+    for field, value in (
+        ("clock", clock),
+        ("remind_24h", remind_24h),
+        ("remind_30m", remind_30m),
+    ):
+        if value is not None:
+            setattr(account, field, value)
+            fields.append(field)
     try:
-        account.full_clean(exclude=["email"])
+        account.full_clean(exclude=["email", "password", "stripe_customer_id"])
     except ValidationError as exc:
         raise AccountError(" ".join(exc.messages)) from exc
-    account.save(update_fields=["name", "time_zone"])
+    account.save(update_fields=fields)
     return account
 
 

@@ -27,6 +27,8 @@ def sign_in(request, account: ClientAccount) -> None:
     request.session[ACCOUNT] = account.pk
     request.session[EPOCH] = account.session_epoch
     request.session[EXPIRES] = int(time.time()) + session_seconds()
+    # The booking pages' time picker shows the clock the client chose.
+    request.session["clock"] = account.clock
 
 
 def signed_in_account(request) -> ClientAccount | None:

@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from booking.accounts import selectors, services, signin
-from booking.core import ratelimit, tokens
+from booking.core import ratelimit, tokens, zones
 from booking.core.errors import BookingError, TokenError
 from booking.core.models import Booking, BookingToken
 from booking.lifecycle import selectors as booking_selectors
@@ -171,25 +171,30 @@ def sessions_page(request, account, *, form=None, status=200):
         {
             "account": account,
             "zone": zone,
-            "upcoming": [_shown(b, zone) for b in sessions.upcoming],
-            "past": [_shown(b, zone) for b in sessions.past],
+            "clock": account.clock,
+            "upcoming": [_shown(b, zone, account.clock) for b in sessions.upcoming],
+            "past": [_shown(b, zone, account.clock) for b in sessions.past],
             "receipts": sessions.receipts,
             "receipts_zone": zone or settings.TIME_ZONE,
             "totals": sessions.totals,
-            "details_form": form
-            or AccountDetailsForm(
-                initial={"name": account.name, "time_zone": account.time_zone}
-            ),
+            "details_form": form or AccountDetailsForm(initial=_details_of(account)),
         },
         status=status,
     )
 
 
-def _shown(booking: Booking, zone: ZoneInfo | None) -> dict:
+def _details_of(account) -> dict:
+    fields = ("name", "time_zone", "clock", "remind_24h", "remind_30m")
+    return {field: getattr(account, field) for field in fields}
+
+
+def _shown(booking: Booking, zone: ZoneInfo | None, clock: int = 24) -> dict:
     zone = zone or ZoneInfo(booking.client_time_zone or "UTC")
+    start = booking.start.astimezone(zone)
     return {
         "booking": booking,
-        "start": booking.start.astimezone(zone),
+        "start": start,
+        "time": zones.clock_time(start, clock),
         "zone": zone.key,
         "owes": booking_selectors.owes_payment(booking),
     }
@@ -219,7 +224,13 @@ def receipt(request, account, kind, pk):
     return TemplateResponse(
         request,
         "booking/account/receipt.html",
-        {"line": line, "booking": row.booking, "zone": zone, "now": timezone.now()},
+        {
+            "line": line,
+            "booking": row.booking,
+            "zone": zone,
+            "clock": account.clock,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -235,12 +246,13 @@ def details(request, account):
     try:
         services.update_details(
             account=account,
-            name=form.cleaned_data["name"],
-            time_zone=form.cleaned_data["time_zone"],
+            **form.cleaned_data,
         )
     except BookingError as error:
         form.add_error(None, error.message)
         return sessions_page(request, account, form=form, status=400)
+    # The booking pages' time picker uses the same clock from now on.
+    request.session["clock"] = form.cleaned_data["clock"]
     messages.success(request, "Your details are saved.")
     return redirect("booking:account")
 

@@ -23,6 +23,20 @@ class AccountDetailsForm(forms.Form):
         + [(zone, zone.replace("_", " ")) for zone in TIME_ZONES],
         required=False,
     )
+    clock = forms.TypedChoiceField(
+        label="Clock",
+        choices=ClientAccount._meta.get_field("clock").choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    remind_24h = forms.BooleanField(
+        label="Email me a reminder the day before a session", required=False
+    )
+    remind_30m = forms.BooleanField(
+        label="Email me a reminder 30 minutes before a session", required=False
+    )
 
 
 class DeleteAccountForm(forms.Form):
