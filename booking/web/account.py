@@ -29,7 +29,13 @@ from booking.lifecycle import selectors as booking_selectors
 from booking.lifecycle import services as booking_services
 from booking.privacy.audit import CLIENT_THEMSELF
 from booking.privacy.lookup import export_bundle
-from booking.web.account_forms import AccountDetailsForm, DeleteAccountForm, SignInForm
+from booking.web.account_forms import (
+    AccountDetailsForm,
+    DeleteAccountForm,
+    RemovePasswordForm,
+    SetPasswordForm,
+    SignInForm,
+)
 
 
 def proven_email(request) -> str | None:
@@ -93,7 +99,7 @@ def sign_in(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if not ratelimit.allow("account_sign_in", ratelimit.client_ip(request), email):
-            return _too_many(request, "account_sign_in")
+            return too_many(request, "account_sign_in")
         services.request_sign_in(email=email)
         return TemplateResponse(
             request,
@@ -112,7 +118,7 @@ def _link_minutes() -> int:
     return int(services.link_lifetime().total_seconds() // 60)
 
 
-def _too_many(request, action: str):
+def too_many(request, action: str):
     response = TemplateResponse(request, "booking/rate_limited.html", status=429)
     response["Retry-After"] = str(ratelimit.limit_for(action)[1])
     return response
@@ -125,7 +131,7 @@ def follow_link(request, token):
     if request.method != "POST":
         return TemplateResponse(request, "booking/account/link.html", {})
     if not ratelimit.allow("account_link", ratelimit.client_ip(request)):
-        return _too_many(request, "account_link")
+        return too_many(request, "account_link")
     try:
         account = services.sign_in_with_link(raw=token)
     except TokenError as error:
@@ -162,7 +168,8 @@ def my_sessions(request, account):
     return sessions_page(request, account)
 
 
-def sessions_page(request, account, *, form=None, status=200):
+def sessions_page(request, account, *, form=None, status=200, **forms):
+    """The account's page; `forms` replaces the password forms (with errors)."""
     sessions = selectors.sessions_of(account.email)
     zone = ZoneInfo(account.time_zone) if account.time_zone else None
     return TemplateResponse(
@@ -178,6 +185,9 @@ def sessions_page(request, account, *, form=None, status=200):
             "receipts_zone": zone or settings.TIME_ZONE,
             "totals": sessions.totals,
             "details_form": form or AccountDetailsForm(initial=_details_of(account)),
+            "password_form": SetPasswordForm(has_password=account.has_password),
+            "remove_password_form": RemovePasswordForm(),
+            **forms,
         },
         status=status,
     )

@@ -44,3 +44,57 @@ class DeleteAccountForm(forms.Form):
         label="Yes, delete my account and the personal details kept with my bookings.",
         error_messages={"required": "Tick the box to confirm."},
     )
+
+
+class PasswordSignInForm(HoneypotMixin):
+    email = forms.EmailField(label="Your email address", max_length=254)
+    password = forms.CharField(
+        label="Password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SetPasswordForm(forms.Form):
+    """Add or change the account's password; `current` only when it has one."""
+
+    current = forms.CharField(
+        label="Current password",
+        max_length=4096,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    password = forms.CharField(
+        label="New password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    again = forms.CharField(
+        label="New password again",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, has_password: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_password:
+            del self.fields["current"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("again") != data["password"]:
+            self.add_error("again", "The two new passwords are not the same.")
+        return data
+
+
+class RemovePasswordForm(forms.Form):
+    current = forms.CharField(
+        label="Current password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
