@@ -15,6 +15,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from booking.accounts.models import ClientAccount, SignInLink
 from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, BookingStatus
 from booking.notifications.models import OutboxEmail
@@ -53,7 +54,10 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     data = client_data(email)
     bookings = list(data.bookings.select_for_update(of=("self",)).order_by("pk"))
     applications = data.applications.select_for_update()
-    if not bookings and not data.emails.exists() and not applications.exists():
+    accounts = ClientAccount.objects.filter(email__iexact=data.email)
+    if not (bookings or data.emails.exists() or applications.exists()) and not (
+        accounts.exists()
+    ):
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
@@ -78,6 +82,10 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
         data.emails, client_email=data.email, address="erased@anonymised.invalid"
     )
     exports.forget_searches_for(searched_as)
+    # The client's account goes too: address, name, preferences, password and the
+    # Stripe Customer id (issue 21); and any sign-in link still unused.
+    accounts.delete()
+    SignInLink.objects.filter(email__iexact=data.email).delete()
     record_access(
         user=user, action=Action.ERASED, target=target, request=request, by=by
     )
