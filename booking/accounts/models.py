@@ -18,6 +18,21 @@ class ClientAccount(models.Model):
         validators=[validate_time_zone],
         help_text="Times on the account's pages are shown in it.",
     )
+    clock = models.PositiveSmallIntegerField(
+        choices=[(24, "24-hour (14:30)"), (12, "12-hour (2:30 pm)")],
+        default=24,
+        help_text="The clock every time on the account's pages and in emails uses.",
+    )
+    remind_24h = models.BooleanField("email me a reminder the day before", default=True)
+    remind_30m = models.BooleanField(
+        "email me a reminder 30 minutes before", default=True
+    )
+    # Optional: a Django password hash, or "" for an account that signs in by
+    # emailed link only.
+    password = models.CharField(max_length=128, blank=True, editable=False)
+    # The client's one Stripe Customer (cus_…), made when they first pay signed in
+    # and reused by every Checkout Session, so Stripe offers their saved card.
+    stripe_customer_id = models.CharField(max_length=255, blank=True, editable=False)
     # Every browser session remembers the epoch it signed in under; "sign out
     # everywhere" moves it on, and every older session stops working.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
@@ -31,6 +46,16 @@ class ClientAccount(models.Model):
 
     def __str__(self):
         return self.email
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password)
+
+
+def preferences_for(email: str) -> ClientAccount | None:
+    """The account of `email` (any case), for what its owner chose: time zone,
+    clock, reminders. None for a guest."""
+    return ClientAccount.objects.filter(email__iexact=(email or "").strip()).first()
 
 
 class SignInLink(models.Model):

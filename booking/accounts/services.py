@@ -22,6 +22,7 @@ from booking.core.errors import BookingError, TokenError, TokenExpired, TokenUse
 from booking.core.models import Booking, BookingToken
 from booking.notifications.models import OutboxEmail
 from booking.privacy import erasure
+from booking.privacy.audit import CLIENT_THEMSELF
 from booking.privacy.lookup import client_data
 
 
@@ -170,14 +171,33 @@ def sign_out_everywhere(*, account: ClientAccount) -> None:
 # --- the account ---------------------------------------------------------------------
 
 
-def update_details(*, account: ClientAccount, name: str, time_zone: str):
+def update_details(
+    *,
+    account: ClientAccount,
+    name: str,
+    time_zone: str,
+    clock: int | None = None,
+    remind_24h: bool | None = None,
+    remind_30m: bool | None = None,
+):
+    """Save the account's details; a preference passed as None stays as it is.
+    Reminders are the only emails a client can turn off."""
     account.name = name.strip()
     account.time_zone = time_zone
+    fields = ["name", "time_zone"]
+    for field, value in (
+        ("clock", clock),
+        ("remind_24h", remind_24h),
+        ("remind_30m", remind_30m),
+    ):
+        if value is not None:
+            setattr(account, field, value)
+            fields.append(field)
     try:
-        account.full_clean(exclude=["email"])
+        account.full_clean(exclude=["email", "password", "stripe_customer_id"])
     except ValidationError as exc:
         raise AccountError(" ".join(exc.messages)) from exc
-    account.save(update_fields=["name", "time_zone"])
+    account.save(update_fields=fields)
     return account
 
 
@@ -214,7 +234,9 @@ def delete_account(*, account: ClientAccount, request=None) -> list[str]:
         )
     kept = []
     if data.bookings.exists() or data.emails.exists() or data.applications.exists():
-        kept = erasure.erase_client(email=account.email, user=None, request=request)
+        kept = erasure.erase_client(
+            email=account.email, user=None, request=request, by=CLIENT_THEMSELF
+        )
     SignInLink.objects.filter(email__iexact=account.email).delete()
     account.delete()
     return kept

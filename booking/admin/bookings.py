@@ -29,6 +29,7 @@ from booking.admin.booking_list import (
     money,
     payment_state,
 )
+from booking.admin.client_account import client_account_url, may_see_client_accounts
 from booking.admin.permissions import (
     ANY_ACTION,
     booking_policy,
@@ -100,6 +101,15 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
             *self.actions[self.header_actions :],
             Button("History", url=self.history_url, icon_name="history", priority=90),
         ]
+        if may_see_client_accounts(self.request.user):
+            buttons.append(
+                Button(
+                    "Client account",
+                    url=client_account_url(self.object),
+                    icon_name="user",
+                    priority=92,
+                )
+            )
         if self.may_view_emails:
             buttons.append(
                 Button(

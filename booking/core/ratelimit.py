@@ -26,6 +26,8 @@ DEFAULT_LIMITS = {
     # A client's sign-in link: asking for one (per IP and address), following one.
     "account_sign_in": (5, 3600),
     "account_link": (20, 3600),
+    # Signing in with a client account's optional password, per IP and address.
+    "account_password": (10, 900),
 }
 
 

@@ -25,15 +25,16 @@ from booking.payments import checkout, earnings, provider, refunds
 
 
 @transaction.atomic
-def start_payment(*, booking: Booking, manage_token: str = "") -> Booking:
+def start_payment(*, booking: Booking, manage_token: str = "", account=None) -> Booking:
     """The client chose to pay. With Stripe configured this makes the Checkout
     Session (`checkout.create_checkout`; its return URLs lead back to the manage
-    link `manage_token`); a Stripe failure undoes the whole step."""
+    link `manage_token`; `account`, the signed-in client's, names their Stripe
+    Customer); a Stripe failure undoes the whole step."""
     booking = locked(booking)
     check(booking, "start_payment", actor=None)
     transition(booking, "start_payment", actor=None, fields=["payment_started_at"])
     if provider.stripe_enabled():
-        checkout.create_checkout(booking, manage_token=manage_token)
+        checkout.create_checkout(booking, manage_token=manage_token, account=account)
     return booking
 
 

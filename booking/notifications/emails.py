@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from booking.accounts.models import preferences_for
 from booking.core import links, practice, tokens
 from booking.core.models import Booking, BookingToken
 from booking.core.states import BookingStatus
@@ -142,8 +143,21 @@ def zone_for(booking: Booking, kind: str) -> ZoneInfo:
     return ZoneInfo(booking.client_time_zone)
 
 
-def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> dict:
+def client_preferences(booking: Booking, kind: str) -> tuple[ZoneInfo, int]:
+    """The zone and clock (12 or 24) of an email's times: for the client, those
+    their account chose (issue 21), else the booking's zone on a 24-hour clock;
+    consultants and staff read their own zone."""
     zone = zone_for(booking, kind)
+    if kind in CONSULTANT_KINDS or kind in STAFF_KINDS:
+        return zone, 24
+    account = preferences_for(booking.client_email)
+    if account is None:
+        return zone, 24
+    return (ZoneInfo(account.time_zone) if account.time_zone else zone), account.clock
+
+
+def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> dict:
+    zone, clock = client_preferences(booking, kind)
     site = settings.SITE_URL
     context = {
         "booking": booking,
@@ -154,6 +168,7 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         "site_host": urlsplit(site).netloc,
         "admin_url": f"{site}/admin/",
         "zone": zone,
+        "clock": clock,
         "start": booking.start.astimezone(zone),
         "end": booking.end.astimezone(zone),
         "online": booking.service.online,

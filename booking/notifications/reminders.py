@@ -9,6 +9,7 @@ from itertools import groupby
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from booking.accounts.models import ClientAccount
 from booking.core.models import Booking
 from booking.core.states import BookingStatus
 from booking.notifications.emails import staff_recipients
@@ -54,7 +55,12 @@ def queue_due_reminders(*, now: datetime | None = None) -> int:
     for kind, opens, closes in reminder_windows():
         in_window = list(_reminder_candidates(now + closes, now + opens))
         due = [b for b in in_window if _noticed_before(b, b.start - opens)]
-        planned += [Planned(b, kind, b.client_email, _stamp(b.start)) for b in due]
+        muted = _muted(kind, {b.client_email.lower() for b in due})
+        planned += [
+            Planned(b, kind, b.client_email, _stamp(b.start))
+            for b in due
+            if b.client_email.lower() not in muted
+        ]
         if kind == Kind.REMINDER_24H:
             for seats in _sessions(due):
                 planned += _session_emails(seats, Kind.CONSULTANT_REMINDER, in_window)
@@ -77,6 +83,23 @@ def queue_session_ended_notices(*, now: datetime | None = None) -> int:
     for seats in _sessions(ended):
         planned += _session_emails(seats, Kind.SESSION_ENDED, ended)
     return _write_once(planned)
+
+
+# The account preference that turns each client reminder off (issue 21).
+PREFERENCE = {Kind.REMINDER_24H: "remind_24h", Kind.REMINDER_30M: "remind_30m"}
+
+
+def _muted(kind: str, addresses: set[str]) -> set[str]:
+    """Of `addresses`, those whose client account turned this reminder off (one
+    query). Only reminders can be turned off: transactional emails always go,
+    and the consultant's reminder does not depend on the client's choice."""
+    if not addresses:
+        return set()
+    return set(
+        ClientAccount.objects.filter(
+            email__in=addresses, **{PREFERENCE[kind]: False}
+        ).values_list("email", flat=True)
+    )
 
 
 def _reminder_candidates(after: datetime, until: datetime):

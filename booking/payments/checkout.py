@@ -18,6 +18,7 @@ from django_q.tasks import async_task
 
 from booking.core.models import Booking
 from booking.core.redaction import redact
+from booking.payments import customers
 from booking.payments.models import (
     Payment,
 )
@@ -41,8 +42,12 @@ def open_checkout(booking: Booking) -> Payment | None:
     )
 
 
-def create_checkout(booking: Booking, *, manage_token: str = "") -> Payment:
+def create_checkout(
+    booking: Booking, *, manage_token: str = "", account=None
+) -> Payment:
     """A Checkout Session for what is still due, recorded as a pending payment.
+    `account`, the signed-in client's own account, names their Stripe Customer
+    (`customers.customer_for`) so Stripe offers their saved card.
     Runs inside `start_payment`'s transaction with the booking locked: if Stripe
     fails, nothing changes. The idempotency key names the booking and attempt, so
     a retried request cannot make a second session for one attempt."""
@@ -59,6 +64,12 @@ def create_checkout(booking: Booking, *, manage_token: str = "") -> Payment:
         expires_at=expires_at,
     )
     metadata = {"booking": booking.reference, "payment": str(payment.pk)}
+    # Stripe takes either a Customer or an address to prefill, not both.
+    who = (
+        {"customer": customers.customer_for(account)}
+        if account is not None
+        else {"customer_email": booking.client_email}
+    )
     try:
         session = client().v1.checkout.sessions.create(
             params={
@@ -76,7 +87,7 @@ def create_checkout(booking: Booking, *, manage_token: str = "") -> Payment:
                         },
                     }
                 ],
-                "customer_email": booking.client_email,
+                **who,
                 "client_reference_id": booking.reference,
                 "metadata": metadata,
                 "payment_intent_data": {"metadata": metadata},

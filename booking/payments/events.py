@@ -30,9 +30,10 @@ logger = logging.getLogger(__name__)
 S = BookingStatus
 
 
-def checkout_url(*, booking: Booking, token: str) -> str:
+def checkout_url(*, booking: Booking, token: str, account=None) -> str:
     """Where to send the client who pressed "Pay": the open Checkout Session, or
-    a new one (moving the booking to PAYMENT_PENDING)."""
+    a new one (moving the booking to PAYMENT_PENDING; `account`, the signed-in
+    client's own, pays as their Stripe Customer)."""
     current = open_checkout(booking)
     if current is not None and booking.status == S.PAYMENT_PENDING:
         return current.checkout_url
@@ -40,7 +41,7 @@ def checkout_url(*, booking: Booking, token: str) -> str:
         if booking.status == S.PAYMENT_PENDING:
             # The last session ran out before Stripe told us: start afresh.
             paying.payment_expired(booking=booking)
-        paying.start_payment(booking=booking, manage_token=token)
+        paying.start_payment(booking=booking, manage_token=token, account=account)
     except InvalidTransition:
         # A second press that lost the race to the first uses its session.
         current = open_checkout(booking)

@@ -16,17 +16,24 @@ from booking.privacy.models import AccessLogEntry
 
 Action = AccessLogEntry.Action
 
+# Who acted, for the access log and a booking's history, when a signed-in client
+# exported or erased their own data from their account (no staff login).
+CLIENT_THEMSELF = "the client themself"
 
-def record_access(*, user, action: str, target, request=None) -> AccessLogEntry:
+
+def record_access(
+    *, user, action: str, target, request=None, by: str = ""
+) -> AccessLogEntry:
     """Write one access-log line: `user` (None for the system) did `action` (an
     `AccessLogEntry.Action`, e.g. "viewed", "exported", "imported") to `target`,
     a booking or other model instance, or a short text made of references and
     counts. Email addresses in the text are masked all the same; names must
-    never be passed. `request` adds the address it came from."""
+    never be passed. `request` adds the address it came from; `by` names who
+    acted when no staff login did (e.g. `CLIENT_THEMSELF`)."""
     signed_in = user is not None and user.is_authenticated
     return AccessLogEntry.objects.create(
         user=user if signed_in else None,
-        username=user.get_username() if signed_in else "",
+        username=user.get_username() if signed_in else by,
         action=Action(action),
         target=redact(describe(target))[:500],
         ip_address=_ip_address(request),

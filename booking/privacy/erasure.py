@@ -15,6 +15,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
+from booking.accounts.models import ClientAccount, SignInLink
 from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, BookingStatus
 from booking.notifications.models import OutboxEmail
@@ -45,14 +46,18 @@ NEUTRAL_LOG_KEYS = {"from", "to", "by", "amount", "method", "moved_from", "moved
 
 
 @transaction.atomic
-def erase_client(*, email: str, user, request=None) -> list[str]:
+def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     """Anonymise everything held about `email` (see `anonymise`) and return the
     references of the bookings kept. Refused, changing nothing, while any of
-    them is still open, or when nothing is held."""
+    them is still open, or when nothing is held. `by` names who acted when
+    `user` is None (the client themself, from their account)."""
     data = client_data(email)
     bookings = list(data.bookings.select_for_update(of=("self",)).order_by("pk"))
     applications = data.applications.select_for_update()
-    if not bookings and not data.emails.exists() and not applications.exists():
+    accounts = ClientAccount.objects.filter(email__iexact=data.email)
+    if not (bookings or data.emails.exists() or applications.exists()) and not (
+        accounts.exists()
+    ):
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
@@ -71,13 +76,19 @@ def erase_client(*, email: str, user, request=None) -> list[str]:
     searched_as |= {text for b in bookings for text in (b.client_name, b.client_phone)}
     _scrub_session_emails(bookings)
     for booking in bookings:
-        anonymise(booking, actor=user, action="booking.erase", with_review=True)
+        anonymise(booking, actor=user, action="booking.erase", with_review=True, by=by)
     # Emails to the address about someone else's booking, if any.
     _scrub_emails(
         data.emails, client_email=data.email, address="erased@anonymised.invalid"
     )
     exports.forget_searches_for(searched_as)
-    record_access(user=user, action=Action.ERASED, target=target, request=request)
+    # The client's account goes too: address, name, preferences, password and the
+    # Stripe Customer id (issue 21); and any sign-in link still unused.
+    accounts.delete()
+    SignInLink.objects.filter(email__iexact=data.email).delete()
+    record_access(
+        user=user, action=Action.ERASED, target=target, request=request, by=by
+    )
     return [booking.reference for booking in bookings]
 
 
@@ -95,7 +106,9 @@ def _placeholder_email(booking: Booking) -> str:
     return f"{booking.reference.lower()}@anonymised.invalid"
 
 
-def anonymise(booking: Booking, *, actor, action: str, with_review: bool) -> None:
+def anonymise(
+    booking: Booking, *, actor, action: str, with_review: bool, by: str = ""
+) -> None:
     """Remove the person from one finished booking: name, email, phone, notes,
     intake answers, time zone and reasons in the booking; its emails' bodies and
     the client's address; its links (deleted); payment references and notes;
@@ -126,11 +139,15 @@ def anonymise(booking: Booking, *, actor, action: str, with_review: bool) -> Non
             comment="", display_name=ANONYMOUS_REVIEWER
         )
     scrub_audit_log(booking)
-    log(instance=booking, action=action, user=actor, data={"by": _by(actor)})
+    log(instance=booking, action=action, user=actor, data={"by": _by(actor, by)})
 
 
-def _by(actor) -> str:
-    return actor.get_username() if actor else "retention period"
+def _by(actor, by: str = "") -> str:
+    """The history's "by": the staff login, else who acted without one (the
+    client themself), else the retention job (the only caller with neither)."""
+    if actor is not None:
+        return actor.get_username()
+    return by or "retention period"
 
 
 def _scrub_emails(emails, *, client_email: str, address: str) -> int:

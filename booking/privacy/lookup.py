@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from wagtail.models import Revision
 
+from booking.accounts.models import ClientAccount
 from booking.core.errors import BookingError
 from booking.core.models import Booking
 from booking.core.states import OPEN, BookingStatus
@@ -225,7 +226,30 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
     }
 
 
-def export_bundle(*, email: str, user, request=None) -> bytes:
+ACCOUNT_FIELDS = (
+    "email",
+    "name",
+    "time_zone",
+    "clock",
+    "remind_24h",
+    "remind_30m",
+    "stripe_customer_id",
+    "created_at",
+    "last_signed_in_at",
+)
+
+
+def account_row(email: str) -> dict | None:
+    """The client account of `email`, if one was made (issue 21): its details
+    and preferences, whether it has a password (never the hash) and its Stripe
+    Customer id."""
+    account = ClientAccount.objects.filter(email__iexact=email).first()
+    if account is None:
+        return None
+    return {**_fields(account, ACCOUNT_FIELDS), "has_password": account.has_password}
+
+
+def export_bundle(*, email: str, user, request=None, by: str = "") -> bytes:
     """A .zip of everything held about `email`: data.json, and bookings.csv,
     emails.csv, payments.csv, refunds.csv, reviews.csv and applications.csv.
     Logged."""
@@ -233,12 +257,21 @@ def export_bundle(*, email: str, user, request=None) -> bytes:
     rows = bundle_rows(data)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        document = {"email": data.email, "exported_at": timezone.now(), **rows}
+        document = {
+            "email": data.email,
+            "exported_at": timezone.now(),
+            "account": account_row(data.email),
+            **rows,
+        }
         bundle.writestr("data.json", json.dumps(document, indent=2, default=str))
         for kind, kind_rows in rows.items():
             bundle.writestr(f"{kind}.csv", _csv(BUNDLE_FIELDS[kind], kind_rows))
     record_access(
-        user=user, action=Action.DATA_EXPORTED, target=held_for(data), request=request
+        user=user,
+        action=Action.DATA_EXPORTED,
+        target=held_for(data),
+        request=request,
+        by=by,
     )
     return buffer.getvalue()
 

@@ -22,15 +22,18 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from booking.accounts import selectors, services, signin
-from booking.core import ratelimit, tokens
+from booking.core import ratelimit, tokens, zones
 from booking.core.errors import BookingError, TokenError
 from booking.core.models import Booking, BookingToken
 from booking.lifecycle import selectors as booking_selectors
 from booking.lifecycle import services as booking_services
+from booking.privacy.audit import CLIENT_THEMSELF
 from booking.privacy.lookup import export_bundle
 from booking.web.account_forms import (
     AccountDetailsForm,
     DeleteAccountForm,
+    RemovePasswordForm,
+    SetPasswordForm,
     SignInCodeForm,
     SignInForm,
 )
@@ -97,7 +100,7 @@ def sign_in(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if not ratelimit.allow("account_sign_in", ratelimit.client_ip(request), email):
-            return _too_many(request, "account_sign_in")
+            return too_many(request, "account_sign_in")
         services.request_sign_in(email=email)
         return _code_page(request, SignInCodeForm(initial={"email": email}))
     return TemplateResponse(
@@ -112,7 +115,7 @@ def _link_minutes() -> int:
     return int(services.link_lifetime().total_seconds() // 60)
 
 
-def _too_many(request, action: str):
+def too_many(request, action: str):
     response = TemplateResponse(request, "booking/rate_limited.html", status=429)
     response["Retry-After"] = str(ratelimit.limit_for(action)[1])
     return response
@@ -125,7 +128,7 @@ def follow_link(request, token):
     if request.method != "POST":
         return TemplateResponse(request, "booking/account/link.html", {})
     if not ratelimit.allow("account_link", ratelimit.client_ip(request)):
-        return _too_many(request, "account_link")
+        return too_many(request, "account_link")
     try:
         account = services.sign_in_with_link(raw=token)
     except TokenError as error:
@@ -156,7 +159,7 @@ def sign_in_with_code(request):
     if not form.is_valid():
         return _code_page(request, form, status=400)
     if not ratelimit.allow("account_link", ratelimit.client_ip(request)):
-        return _too_many(request, "account_link")
+        return too_many(request, "account_link")
     try:
         account = services.sign_in_with_code(**form.cleaned_data)
     except BookingError as error:
@@ -192,7 +195,8 @@ def my_sessions(request, account):
     return sessions_page(request, account)
 
 
-def sessions_page(request, account, *, form=None, status=200):
+def sessions_page(request, account, *, form=None, status=200, **forms):
+    """The account's page; `forms` replaces the password forms (with errors)."""
     sessions = selectors.sessions_of(account.email)
     zone = ZoneInfo(account.time_zone) if account.time_zone else None
     return TemplateResponse(
@@ -201,25 +205,33 @@ def sessions_page(request, account, *, form=None, status=200):
         {
             "account": account,
             "zone": zone,
-            "upcoming": [_shown(b, zone) for b in sessions.upcoming],
-            "past": [_shown(b, zone) for b in sessions.past],
+            "clock": account.clock,
+            "upcoming": [_shown(b, zone, account.clock) for b in sessions.upcoming],
+            "past": [_shown(b, zone, account.clock) for b in sessions.past],
             "receipts": sessions.receipts,
             "receipts_zone": zone or settings.TIME_ZONE,
             "totals": sessions.totals,
-            "details_form": form
-            or AccountDetailsForm(
-                initial={"name": account.name, "time_zone": account.time_zone}
-            ),
+            "details_form": form or AccountDetailsForm(initial=_details_of(account)),
+            "password_form": SetPasswordForm(has_password=account.has_password),
+            "remove_password_form": RemovePasswordForm(),
+            **forms,
         },
         status=status,
     )
 
 
-def _shown(booking: Booking, zone: ZoneInfo | None) -> dict:
+def _details_of(account) -> dict:
+    fields = ("name", "time_zone", "clock", "remind_24h", "remind_30m")
+    return {field: getattr(account, field) for field in fields}
+
+
+def _shown(booking: Booking, zone: ZoneInfo | None, clock: int = 24) -> dict:
     zone = zone or ZoneInfo(booking.client_time_zone or "UTC")
+    start = booking.start.astimezone(zone)
     return {
         "booking": booking,
-        "start": booking.start.astimezone(zone),
+        "start": start,
+        "time": zones.clock_time(start, clock),
         "zone": zone.key,
         "owes": booking_selectors.owes_payment(booking),
     }
@@ -249,7 +261,13 @@ def receipt(request, account, kind, pk):
     return TemplateResponse(
         request,
         "booking/account/receipt.html",
-        {"line": line, "booking": row.booking, "zone": zone, "now": timezone.now()},
+        {
+            "line": line,
+            "booking": row.booking,
+            "zone": zone,
+            "clock": account.clock,
+            "now": timezone.now(),
+        },
     )
 
 
@@ -265,12 +283,13 @@ def details(request, account):
     try:
         services.update_details(
             account=account,
-            name=form.cleaned_data["name"],
-            time_zone=form.cleaned_data["time_zone"],
+            **form.cleaned_data,
         )
     except BookingError as error:
         form.add_error(None, error.message)
         return sessions_page(request, account, form=form, status=400)
+    # The booking pages' time picker uses the same clock from now on.
+    request.session["clock"] = form.cleaned_data["clock"]
     messages.success(request, "Your details are saved.")
     return redirect("booking:account")
 
@@ -278,7 +297,9 @@ def details(request, account):
 @require_POST
 @signed_in
 def download_data(request, account):
-    bundle = export_bundle(email=account.email, user=None, request=request)
+    bundle = export_bundle(
+        email=account.email, user=None, request=request, by=CLIENT_THEMSELF
+    )
     response = HttpResponse(bundle, content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="my-data.zip"'
     return response

@@ -23,6 +23,20 @@ class AccountDetailsForm(forms.Form):
         + [(zone, zone.replace("_", " ")) for zone in TIME_ZONES],
         required=False,
     )
+    clock = forms.TypedChoiceField(
+        label="Clock",
+        choices=ClientAccount._meta.get_field("clock").choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    remind_24h = forms.BooleanField(
+        label="Email me a reminder the day before a session", required=False
+    )
+    remind_30m = forms.BooleanField(
+        label="Email me a reminder 30 minutes before a session", required=False
+    )
 
 
 class DeleteAccountForm(forms.Form):
@@ -52,4 +66,58 @@ class SignInCodeForm(forms.Form):
                 "pattern": "[0-9 ]*",
             }
         ),
+    )
+
+
+class PasswordSignInForm(HoneypotMixin):
+    email = forms.EmailField(label="Your email address", max_length=254)
+    password = forms.CharField(
+        label="Password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SetPasswordForm(forms.Form):
+    """Add or change the account's password; `current` only when it has one."""
+
+    current = forms.CharField(
+        label="Current password",
+        max_length=4096,
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    password = forms.CharField(
+        label="New password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    again = forms.CharField(
+        label="New password again",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, has_password: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not has_password:
+            del self.fields["current"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("again") != data["password"]:
+            self.add_error("again", "The two new passwords are not the same.")
+        return data
+
+
+class RemovePasswordForm(forms.Form):
+    current = forms.CharField(
+        label="Current password",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )

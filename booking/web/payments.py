@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from booking.accounts import signin
 from booking.core.errors import BookingError
 from booking.core.states import BookingStatus
 from booking.payments import events, provider
@@ -31,8 +32,13 @@ def pay(request, token, booking):
     if not provider.stripe_enabled():
         messages.info(request, "Please pay as the instructions below describe.")
         return redirect("booking:manage", token=token)
+    # A signed-in client paying for their own booking pays as their one Stripe
+    # Customer (issue 21), so Stripe offers the card they saved.
+    account = signin.signed_in_account(request)
+    if account is not None and account.email != booking.client_email.strip().lower():
+        account = None
     try:
-        url = events.checkout_url(booking=booking, token=token)
+        url = events.checkout_url(booking=booking, token=token, account=account)
     except BookingError as error:
         return problem_page(request, error, status=409)
     return redirect(url)

@@ -7,7 +7,16 @@ from anymail.exceptions import AnymailConfigurationError
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from booking.web import account, calendar, confirmation, payments, picker, team, views
+from booking.web import (
+    account,
+    account_password,
+    calendar,
+    confirmation,
+    payments,
+    picker,
+    team,
+    views,
+)
 
 
 def set_up_only(view):
@@ -129,4 +138,15 @@ urlpatterns += [
     path("account/details/", account.details, name="account_details"),
     path("account/data/", account.download_data, name="account_data"),
     path("account/delete/", account.delete, name="account_delete"),
+    path(
+        "account/sign-in/password/",
+        account_password.sign_in_with_password,
+        name="account_password_sign_in",
+    ),
+    path("account/password/", account_password.set_password, name="account_password"),
+    path(
+        "account/password/remove/",
+        account_password.remove_password,
+        name="account_password_remove",
+    ),
 ]

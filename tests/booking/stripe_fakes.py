@@ -42,6 +42,7 @@ class FakeStripe(stripe.HTTPClient):
         self.refunds = {}
         self.transfers = {}
         self.accounts = {}
+        self.customers = {}
         self.links = []
         self.failures = 0  # answer this many next requests with a Stripe error
         self._replies = {}
@@ -106,6 +107,15 @@ class FakeStripe(stripe.HTTPClient):
                 return _error("This Checkout Session is not open."), 400
             session["status"] = "expired"
             return session, 200
+        if parts == ["customers"] and method == "post":
+            customer = {
+                "id": f"cus_test_{next(_numbers)}",
+                "object": "customer",
+                "email": params.get("email"),
+                "name": params.get("name"),
+            }
+            self.customers[customer["id"]] = customer
+            return customer, 200
         if parts == ["refunds"] and method == "post":
             refund = {
                 "id": f"re_test_{next(_numbers)}",
@@ -175,7 +185,8 @@ class FakeStripe(stripe.HTTPClient):
             "mode": params["mode"],
             "amount_total": int(params["line_items[0][price_data][unit_amount]"]),
             "currency": params["line_items[0][price_data][currency]"],
-            "customer_email": params["customer_email"],
+            "customer_email": params.get("customer_email"),
+            "customer": params.get("customer"),
             "client_reference_id": params["client_reference_id"],
             "expires_at": int(params["expires_at"]),
             "success_url": params["success_url"],

@@ -6,6 +6,7 @@ import json
 import zipfile
 
 import pytest
+from wagtail.models import ModelLogEntry
 
 from booking.accounts.models import ClientAccount, SignInLink
 from booking.core.models import Booking
@@ -30,9 +31,9 @@ def test_download_my_data_is_the_practices_bundle_and_is_logged(sign_in):
     data = json.loads(bundle.read("data.json"))
     assert [b["reference"] for b in data["bookings"]] == [booking.reference]
     assert "bookings.csv" in bundle.namelist()
-    assert AccessLogEntry.objects.filter(
-        action=AccessLogEntry.Action.DATA_EXPORTED
-    ).exists()
+    [entry] = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.DATA_EXPORTED)
+    assert entry.username == "the client themself"
+    assert entry.user is None
 
 
 def test_delete_is_refused_while_a_booking_is_open_naming_it(sign_in):
@@ -66,7 +67,12 @@ def test_delete_erases_the_person_from_finished_bookings_and_signs_out(sign_in):
     assert kept.reference == booking.reference
     assert kept.client_name != "Ada Lovelace"
     assert "ada@example.com" not in kept.client_email
-    assert AccessLogEntry.objects.filter(action=AccessLogEntry.Action.ERASED).exists()
+    [entry] = AccessLogEntry.objects.filter(action=AccessLogEntry.Action.ERASED)
+    assert entry.username == "the client themself"
+    [history] = ModelLogEntry.objects.filter(
+        object_id=str(booking.pk), action="booking.erase"
+    )
+    assert history.data["by"] == "the client themself"
     assert client.get("/account/").url == "/account/sign-in/"
 
 

@@ -1,6 +1,7 @@
 """Signing in with an emailed link: single-use, short-lived, hashed, bound to
 signing in, rate limited, and the same answer for every address."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -127,10 +128,33 @@ def test_signing_out_everywhere_ends_other_sessions(client, django_user_model, s
     assert client.get("/account/").status_code == 302
 
 
-def test_the_session_expires_on_its_own(sign_in, settings):
+def test_the_client_session_expires_on_its_own(sign_in, settings, monkeypatch):
     settings.CLIENT_SESSION_HOURS = 2
     client = sign_in("ada@example.com")
-    assert client.session.get_expiry_age() == 2 * 3600
+    assert client.get("/account/").status_code == 200
+    later = time.time() + 2 * 3600 + 1
+    monkeypatch.setattr("booking.accounts.signin.time.time", lambda: later)
+    assert client.get("/account/").url == "/account/sign-in/"
+
+
+def test_a_client_signing_in_leaves_a_staff_login_and_its_expiry_alone(
+    client, django_user_model, settings
+):
+    """Staff signed in to the admin in the same browser: the client's session
+    lives in the same Django session, but its expiry is the client's own."""
+    settings.CLIENT_SESSION_HOURS = 1
+    staff = django_user_model.objects.create_superuser("boss", "b@example.com", "pw")
+    client.force_login(staff)
+    before = client.session.get_expiry_age()
+    client.post("/account/sign-in/", {"email": "ada@example.com", "website": ""})
+    client.post(f"/account/link/{emailed_token('ada@example.com')}/")
+    assert client.get("/account/").status_code == 200
+    session = client.session
+    assert session.get_expiry_age() == before == settings.SESSION_COOKIE_AGE
+    assert "_session_expiry" not in session
+    assert session["_auth_user_id"] == str(staff.pk)
+    client.post("/account/sign-out/")
+    assert client.session["_auth_user_id"] == str(staff.pk)
 
 
 def test_signing_in_twice_keeps_one_account_per_address(client, sign_in):
