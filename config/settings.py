@@ -578,3 +578,9 @@ TEAM_APPLICATION_RETENTION_DAYS = int(env("TEAM_APPLICATION_RETENTION_DAYS", "18
 # a signed-in client's browser stays signed in.
 CLIENT_SIGN_IN_LINK_MINUTES = int(env("CLIENT_SIGN_IN_LINK_MINUTES", "30"))
 CLIENT_SESSION_HOURS = int(env("CLIENT_SESSION_HOURS", str(24 * 14)))
+
+# --- courses, workshops and recurring series (issue 23) ---
+# The most occurrences a recurring one-to-one series may have.
+BOOKING_SERIES_MAX_OCCURRENCES = int(
+    os.environ.get("BOOKING_SERIES_MAX_OCCURRENCES", "26")
+)
