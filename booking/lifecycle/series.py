@@ -273,8 +273,10 @@ def is_series(booking: Booking) -> bool:
 
 @transaction.atomic
 def cancel(*, booking: Booking, reason: str, actor=None, rest: bool = True):
-    """Cancel this occurrence alone (`rest=False`) or with every later one. The
-    first occurrence holds the series, so it is cancelled only with the rest."""
+    """Cancel this occurrence alone (`rest=False`) or with every later one not
+    yet begun. The first occurrence holds the series, so it is cancelled only
+    with the rest; once it has been held, the series stays the client's booking
+    until its last meeting (`Booking.series_end`)."""
     booking = locked(booking, lock_consultant=True)
     parent = locked(booking.parent) if booking.parent_id else booking
     every = occurrences(parent)
@@ -287,12 +289,7 @@ def cancel(*, booking: Booking, reason: str, actor=None, rest: bool = True):
             f"Booking {booking.reference} is the first of its series; cancel the "
             "whole series, or the later occurrences one by one."
         )
-    chosen = [
-        o
-        for o in every
-        if o.status in OPEN
-        and (o.start >= booking.start if rest else o.pk == booking.pk)
-    ]
+    chosen = _chosen(every, booking, rest)
     if not chosen:
         raise InvalidTransition(
             f"Booking {booking.reference} has nothing left to cancel."
@@ -322,21 +319,32 @@ def cancel(*, booking: Booking, reason: str, actor=None, rest: bool = True):
     return chosen
 
 
-def refund_quote(booking: Booking, *, rest: bool = True) -> Decimal:
-    """What the client would get back for cancelling now (before they confirm)."""
+def refund_quote(booking: Booking, *, rest: bool | None = None) -> Decimal:
+    """What the client would get back for cancelling now (before they confirm);
+    by default, what `services.cancel` cancels: all from the first occurrence,
+    or a later one alone."""
+    if rest is None:
+        rest = booking.parent_id is None
     parent = booking.parent or booking
     every = occurrences(parent)
     portion = dict(zip((o.pk for o in every), shares(parent, len(every)), strict=True))
     due = sum(
         (
             refunds.refund_due(o, portion[o.pk], by_client=True)
-            for o in every
-            if o.status in OPEN
-            and (o.start >= booking.start if rest else o.pk == booking.pk)
+            for o in _chosen(every, booking, rest)
         ),
         Decimal("0.00"),
     )
     return min(due, parent.amount_paid)
+
+
+def _chosen(every: list[Booking], booking: Booking, rest: bool) -> list[Booking]:
+    """The occurrences a cancellation takes: this one alone, or this one and every
+    later one that has not begun (meetings already held stay as they are)."""
+    if not rest:
+        return [o for o in every if o.pk == booking.pk and o.status in OPEN]
+    since = max(booking.start, timezone.now())
+    return [o for o in every if o.status in OPEN and o.start >= since]
 
 
 def _refund(parent: Booking, due: Decimal, *, key: str) -> None:
