@@ -344,8 +344,11 @@ def is_paid_in_full(booking) -> bool:
 
 
 def session_has_ended(booking) -> bool:
-    """A series or course (a parent booking) ends with its last meeting."""
-    return booking.series_end <= timezone.now()
+    """A series or course (a parent booking) ends with its last meeting. Only
+    an ended session asks about later meetings (one query), so lists of upcoming
+    sessions cost nothing more."""
+    now = timezone.now()
+    return booking.end <= now and booking.series_end <= now
 
 
 CONDITION_MESSAGES = {

@@ -10,7 +10,12 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from booking.core.errors import ActiveBookingExists, InvalidTransition
+from booking.core.errors import (
+    ActiveBookingExists,
+    InvalidBookingData,
+    InvalidTransition,
+    SlotTaken,
+)
 from booking.core.models import Booking, Service
 from booking.core.states import BookingStatus as S
 from booking.courses.models import CourseMeeting
@@ -236,4 +241,38 @@ def test_course_capacity_counts_every_seat(desk):
             service=service,
             starts=starts,
             **{**CLIENT, "client_email": "bo@example.com"},
+        )
+
+
+def test_a_workshop_is_a_dated_meeting_whose_seats_run_out(desk):
+    consultant = ConsultantFactory()
+    workshop = ServiceFactory(
+        consultants=[consultant], kind=Service.Kind.WORKSHOP, capacity=2
+    )
+    start = next_monday_at(19)
+    courses.set_meetings(
+        service=workshop, actor=desk, dates=[(start, start + timedelta(hours=3))]
+    )
+    with pytest.raises(InvalidBookingData, match="does not meet at that time"):
+        services.create_admin_booking(
+            actor=desk,
+            consultant=consultant,
+            service=workshop,
+            start=start + timedelta(hours=1),
+            **CLIENT,
+        )
+    seats = [
+        services.create_admin_booking(
+            actor=desk,
+            consultant=consultant,
+            service=workshop,
+            start=start,
+            **{**CLIENT, "client_email": f"guest{n}@example.com"},
+        )
+        for n in range(2)
+    ]
+    assert [s.end - s.start for s in seats] == [timedelta(hours=3)] * 2
+    with pytest.raises(SlotTaken, match="is full"):
+        services.create_admin_booking(
+            actor=desk, consultant=consultant, service=workshop, start=start, **CLIENT
         )
