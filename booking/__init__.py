@@ -6,6 +6,7 @@
     payments/       Stripe and offline payments, refunds, earnings, payouts
     privacy/        consent, the access log, data requests, erasure, retention
     reviews/        clients' reviews
+    courses/        the dated meetings of a course or workshop
     intake/         the questions a service asks when booking; checking answers
     lifecycle/      every change to a booking: the booking services and their steps
     team/           inviting consultants to the admin, applications to join

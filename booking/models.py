@@ -16,6 +16,7 @@ from booking.core.models import (  # noqa: F401
     ServiceCategory,
     validate_time_zone,
 )
+from booking.courses.models import CourseMeeting  # noqa: F401
 from booking.intake.models import ServiceQuestion  # noqa: F401
 from booking.notifications.models import OutboxEmail  # noqa: F401
 from booking.payments.models import (  # noqa: F401

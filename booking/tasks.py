@@ -78,10 +78,12 @@ def expire_stale_bookings() -> int:
     from approval, and never after the session starts). Returns how many."""
     now = timezone.now()
     draft_hours = settings.BOOKING_DRAFT_EXPIRY_HOURS
-    drafts = Booking.objects.filter(
+    # A series' later occurrences follow their first (booking.lifecycle.series).
+    firsts = Booking.objects.filter(parent__isnull=True)
+    drafts = firsts.filter(
         status=BookingStatus.DRAFT, created_at__lt=now - timedelta(hours=draft_hours)
     )
-    unpaid = Booking.objects.filter(payment_due_before(now))
+    unpaid = firsts.filter(payment_due_before(now))
     return _expire(
         drafts, f"The email address was not verified within {draft_hours} hours."
     ) + _expire(unpaid, "The booking was not paid by its payment deadline.")

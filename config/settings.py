@@ -616,3 +616,9 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
         "role_staff": env("API_RATE_STAFF", "2000/hour"),
     }
 )
+
+# --- courses, workshops and recurring series (issue 23) ---
+# The most occurrences a recurring one-to-one series may have.
+BOOKING_SERIES_MAX_OCCURRENCES = int(
+    os.environ.get("BOOKING_SERIES_MAX_OCCURRENCES", "26")
+)

@@ -243,6 +243,21 @@ class PhoneBookingForm(SlotForm):
     client_notes = forms.CharField(
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    repeat = forms.TypedChoiceField(
+        label="Repeat",
+        required=False,
+        coerce=int,
+        empty_value=0,
+        choices=[
+            ("", "Just this once"),
+            ("1", "Every week"),
+            ("2", "Every other week"),
+        ],
+        help_text="A series: every time is checked before anything is booked.",
+    )
+    occurrences = forms.IntegerField(
+        label="Sessions in the series", required=False, min_value=2, max_value=26
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -269,6 +284,8 @@ class PhoneBookingForm(SlotForm):
             and not service.consultants.filter(pk=consultant.pk).exists()
         ):
             self.add_error("service", f"{consultant} does not offer “{service}”.")
+        if data.get("repeat") and not data.get("occurrences"):
+            self.add_error("occurrences", "Say how many sessions the series has.")
         return data
 
 

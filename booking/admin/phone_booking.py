@@ -12,7 +12,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from booking.admin.forms import CLIENT_FIELDS, PhoneBookingForm, override_fields
 from booking.admin.permissions import booking_policy, forbidden
 from booking.core.errors import BookingError
-from booking.lifecycle import services
+from booking.lifecycle import series, services
 
 
 class CreateBookingView(WagtailAdminTemplateMixin, FormView):
@@ -49,6 +49,8 @@ class CreateBookingView(WagtailAdminTemplateMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
+            if data["repeat"] or data["service"].kind == data["service"].Kind.COURSE:
+                return self.book_series(form, data)
             booking = services.create_admin_booking(
                 actor=self.request.user,
                 consultant=data["consultant"],
@@ -66,6 +68,49 @@ class CreateBookingView(WagtailAdminTemplateMixin, FormView):
             f"{booking.status_label.lower()}.",
         )
         return redirect(self.inspect_url_name, quote(booking.pk))
+
+    def book_series(self, form, data):
+        """A weekly or fortnightly series, or a whole course: refused whole with
+        every clash and the nearest free time for each."""
+        service, consultant = data["service"], data["consultant"]
+        if service.kind == service.Kind.COURSE:
+            starts = series.course_starts(service)
+        else:
+            starts = series.occurrence_starts(
+                data["start_at"],
+                every_weeks=data["repeat"],
+                count=data["occurrences"],
+                zone=consultant.zone,
+            )
+        try:
+            parent = series.create_admin_series(
+                actor=self.request.user,
+                consultant=consultant,
+                service=service,
+                starts=starts,
+                **{name: data[name] for name in CLIENT_FIELDS},
+                **override_fields(data),
+            )
+        except series.SeriesConflict as conflict:
+            zone = consultant.zone
+            lines = [
+                f"{o.start.astimezone(zone):%a %d %b %H:%M}: nearest free "
+                + (
+                    f"{o.alternative.astimezone(zone):%a %d %b %H:%M}"
+                    if o.alternative
+                    else "time: none within three days"
+                )
+                for o in conflict.plan
+                if o.problem
+            ]
+            form.add_error(None, "Not every time is free. " + "; ".join(lines) + ".")
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            f"Series {parent.reference} created for {parent.client_name}: "
+            f"{len(starts)} sessions, {parent.status_label.lower()}.",
+        )
+        return redirect(self.inspect_url_name, quote(parent.pk))
 
     def form_invalid(self, form):
         response = super().form_invalid(form)

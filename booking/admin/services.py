@@ -51,6 +51,7 @@ class ServiceViewSet(ModelViewSet):
         FieldPanel("title"),
         FieldPanel("slug"),
         FieldPanel("category"),
+        FieldPanel("kind"),
         FieldPanel("description"),
         MultiFieldPanel(
             [

@@ -130,6 +130,10 @@ class ManagedBookingSerializer(serializers.ModelSerializer):
     consultant = serializers.IntegerField(source="consultant_id")
     consultant_name = serializers.CharField(source="consultant.name")
     service = serializers.CharField(source="service.slug")
+    service_kind = serializers.CharField(source="service.kind")
+    series = serializers.CharField(
+        source="parent.reference", allow_null=True, read_only=True
+    )
     service_title = serializers.CharField(source="service.title")
     refunds = RefundSerializer(many=True)
     can_cancel = serializers.BooleanField()
@@ -146,6 +150,8 @@ class ManagedBookingSerializer(serializers.ModelSerializer):
             "consultant",
             "consultant_name",
             "service",
+            "service_kind",
+            "series",
             "service_title",
             "start",
             "end",
@@ -228,6 +234,10 @@ class StaffBookingSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField()
     consultant_name = serializers.CharField(source="consultant.name")
     service = serializers.CharField(source="service.slug")
+    service_kind = serializers.CharField(source="service.kind")
+    series = serializers.CharField(
+        source="parent.reference", allow_null=True, read_only=True
+    )
     client_notes = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
@@ -240,6 +250,8 @@ class StaffBookingSerializer(serializers.ModelSerializer):
             "consultant",
             "consultant_name",
             "service",
+            "service_kind",
+            "series",
             "start",
             "end",
             "client_name",

@@ -233,6 +233,11 @@ class Service(ClusterableModel):
     """A kind of session a client can book: how long, how much, and the rules around
     when it can be booked."""
 
+    class Kind(models.TextChoices):
+        SESSION = "session", "Session (booked slot by slot)"
+        WORKSHOP = "workshop", "Workshop (one dated meeting, many participants)"
+        COURSE = "course", "Course (dated meetings, booked once)"
+
     class Mode(models.TextChoices):
         ONLINE = "online", "Online"
         IN_PERSON = "in_person", "In person"
@@ -264,6 +269,14 @@ class Service(ClusterableModel):
         max_length=3, default="EUR", validators=[validate_currency]
     )
     mode = models.CharField(max_length=12, choices=Mode.choices, default=Mode.ONLINE)
+    kind = models.CharField(
+        "type",
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.SESSION,
+        help_text="A course is booked once for all its meetings (set them under "
+        "Bookings → Course meetings); its price is for the whole course.",
+    )
     capacity = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1)],
@@ -331,7 +344,11 @@ def is_paid_in_full(booking) -> bool:
 
 
 def session_has_ended(booking) -> bool:
-    return booking.end <= timezone.now()
+    """A series or course (a parent booking) ends with its last meeting. Only
+    an ended session asks about later meetings (one query), so lists of upcoming
+    sessions cost nothing more."""
+    now = timezone.now()
+    return booking.end <= now and booking.series_end <= now
 
 
 CONDITION_MESSAGES = {
@@ -468,6 +485,17 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
         editable=False,
         help_text="Whether this booking is the client's one active booking.",
     )
+    # A recurring series or a course: the first occurrence is the parent (it holds
+    # the price, the payment and the one active place); each later occurrence is
+    # a child (`booking.lifecycle.series`).
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.CASCADE,
+        related_name="children",
+    )
 
     class Meta:
         ordering = ["-start"]
@@ -520,6 +548,20 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
         """When the session counted as held: marked completed, or a no-show
         whose fee the practice keeps (the consultant earns it alike)."""
         return self.completed_at or self.no_show_at
+
+    @property
+    def series_end(self):
+        """When the last meeting that still stands ends (its own end for a
+        booking with no children)."""
+        if self.parent_id is not None or self.pk is None:
+            return self.end
+        last = (
+            self.children.exclude(status__in=(S.CANCELLED, S.REJECTED))
+            .order_by("-end")
+            .values_list("end", flat=True)
+            .first()
+        )
+        return max(self.end, last) if last else self.end
 
     @property
     def status_label(self) -> str:

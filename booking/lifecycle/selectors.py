@@ -65,7 +65,9 @@ def owes_payment(booking: Booking) -> bool:
 def client_options(booking: Booking) -> ClientOptions:
     return ClientOptions(
         can_cancel=booking.status in OPEN,
-        can_reschedule=booking.status in MOVABLE,
+        # A workshop's or course's meetings are moved by the practice, for all.
+        can_reschedule=booking.status in MOVABLE
+        and booking.service.kind == booking.service.Kind.SESSION,
         needs_payment=owes_payment(booking),
         can_review=booking.status == BookingStatus.COMPLETED
         and not Review.objects.filter(booking=booking).exists(),

@@ -9,7 +9,6 @@ share are in `booking.lifecycle.steps`."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,9 +21,9 @@ from booking.core.models import (
     BookingToken,
     Consultant,
     Service,
-    validate_time_zone,
 )
 from booking.core.states import OPEN, BookingSource, BookingStatus
+from booking.lifecycle import series
 from booking.lifecycle.steps import (
     allowed_override_reason,
     aware_utc,
@@ -37,12 +36,11 @@ from booking.lifecycle.steps import (
     locked,
     log_change,
     move,
+    new_booking,
     override_data,
     required_reason,
     save,
-    slot_key,
     transition,
-    validate_fields,
 )
 from booking.notifications import outbox
 from booking.payments import earnings, refunds
@@ -158,34 +156,6 @@ def create_admin_booking(
     return booking
 
 
-def new_booking(*, consultant, service, start, client_time_zone, **fields):
-    if not consultant.is_active:
-        raise InvalidBookingData(f"{consultant} is not taking bookings at the moment.")
-    if not service.is_active:
-        raise InvalidBookingData(f"“{service}” is not offered at the moment.")
-    if not service.consultants.filter(pk=consultant.pk).exists():
-        raise InvalidBookingData(f"{consultant} does not offer “{service}”.")
-    try:
-        validate_time_zone(client_time_zone)
-    except ValidationError as exc:
-        raise InvalidBookingData(exc.messages[0]) from exc
-    start = aware_utc(start)
-    booking = Booking(
-        consultant=consultant,
-        service=service,
-        start=start,
-        end=start + service.duration,
-        client_time_zone=client_time_zone,
-        amount=service.price,
-        currency=service.currency,
-        location=consultant.primary_location if service.in_person else None,
-        **fields,
-    )
-    booking.slot_key = slot_key(booking)
-    validate_fields(booking)
-    return booking
-
-
 @transaction.atomic
 def verify_email(*, token: str) -> Booking:
     """The client followed the emailed link: the draft becomes a request that holds
@@ -201,6 +171,7 @@ def verify_email(*, token: str) -> Booking:
     # Notice and window are judged as when the client asked; hours, time off and
     # other bookings as they are now.
     ensure_bookable(booking, now=booking.created_at)
+    series.recheck_children(booking, now=booking.created_at)
     transition(booking, "verify_email", actor=None, fields=["verified_at"])
     if booking.service.requires_approval:
         outbox.queue(booking, "received")
@@ -286,7 +257,12 @@ def reject(*, booking: Booking, actor, reason: str) -> Booking:
 @transaction.atomic
 def cancel(*, booking: Booking, reason: str, actor=None) -> Booking:
     """Cancel an open booking: by the client through their link (`actor=None`) or
-    by a booking admin. Refunds follow the policy (payments)."""
+    by a booking admin. Refunds follow the policy (payments). The first booking of a
+    series or course cancels all of it; a later one, only itself
+    (`series.cancel`, which also cancels "this one and the rest")."""
+    if series.is_series(booking):
+        rest = booking.parent_id is None
+        return series.cancel(booking=booking, reason=reason, actor=actor, rest=rest)[0]
     booking = locked(booking)
     check(booking, "cancel", actor=actor)
     reason = required_reason(reason, "cancelling")
@@ -336,6 +312,11 @@ def reschedule(
         )
     if actor is not None and not actor.has_perm("booking.reschedule_booking"):
         raise NotPermitted("You do not have permission to reschedule bookings.")
+    if booking.service.kind != Service.Kind.SESSION:
+        raise InvalidTransition(
+            f"“{booking.service}” meets at the dates the practice set; a meeting "
+            "is moved for everyone under Bookings → Course meetings."
+        )
     if actor is None and booking.start - timezone.now() < client_cutoff():
         raise InvalidTransition(
             f"Booking {booking.reference} starts in less than "

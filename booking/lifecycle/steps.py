@@ -25,8 +25,11 @@ from booking.core.models import (
     CONDITION_MESSAGES,
     Booking,
     Consultant,
+    Service,
+    validate_time_zone,
 )
-from booking.core.states import SLOT_HOLDING
+from booking.core.states import FINAL, SLOT_HOLDING
+from booking.courses.models import CourseMeeting
 from booking.scheduling import slots
 
 # No 0/O or 1/I/L, so a reference read out on the phone cannot be misheard.
@@ -42,6 +45,37 @@ REFERENCE_ATTEMPTS = 8
 def new_reference() -> str:
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
     return f"{settings.BOOKING_REFERENCE_PREFIX}-{code}"
+
+
+def new_booking(*, consultant, service, start, client_time_zone, **fields):
+    if not consultant.is_active:
+        raise InvalidBookingData(f"{consultant} is not taking bookings at the moment.")
+    if not service.is_active:
+        raise InvalidBookingData(f"“{service}” is not offered at the moment.")
+    if not service.consultants.filter(pk=consultant.pk).exists():
+        raise InvalidBookingData(f"{consultant} does not offer “{service}”.")
+    try:
+        validate_time_zone(client_time_zone)
+    except ValidationError as exc:
+        raise InvalidBookingData(exc.messages[0]) from exc
+    start = aware_utc(start)
+    booking = Booking(
+        consultant=consultant,
+        service=service,
+        start=start,
+        end=start + service.duration,
+        client_time_zone=client_time_zone,
+        amount=service.price,
+        currency=service.currency,
+        location=consultant.primary_location if service.in_person else None,
+        **fields,
+    )
+    if service.kind != Service.Kind.SESSION:
+        meeting = CourseMeeting.objects.filter(service=service, start=start).first()
+        booking.end = meeting.end if meeting else booking.end
+    booking.slot_key = slot_key(booking)
+    validate_fields(booking)
+    return booking
 
 
 def validate_fields(booking: Booking) -> None:
@@ -169,6 +203,8 @@ def transition(
     from_state = booking.status
     getattr(booking, name)(*args)
     save(booking, fields)
+    if name in PARENT_LED:
+        follow_parent(booking, fields)
     log_change(
         booking,
         f"booking.{name}",
@@ -178,6 +214,42 @@ def transition(
         reason=reason,
         data=data,
     )
+
+
+# What a series' or course's parent booking does, its open child bookings do with it:
+# one verification, one approval, one payment for all. Cancelling and completing
+# are per occurrence (`booking.lifecycle.series`).
+PARENT_LED = {
+    "verify_email",
+    "approve",
+    "request_approval_again",
+    "reject",
+    "start_payment",
+    "payment_expired",
+    "confirm",
+    "record_offline_payment",
+    "confirm_free",
+}
+FOLLOWED_FIELDS = {
+    "verified_at",
+    "approved_at",
+    "rejected_at",
+    "reject_reason",
+    "payment_started_at",
+    "confirmed_at",
+}
+
+
+def follow_parent(booking: Booking, fields: list[str]) -> None:
+    if booking.parent_id is not None:
+        return
+    copied = {name: getattr(booking, name) for name in FOLLOWED_FIELDS & set(fields)}
+    children = Booking.objects.filter(parent=booking).exclude(status__in=FINAL)
+    try:
+        with transaction.atomic():
+            children.update(status=booking.status, updated_at=timezone.now(), **copied)
+    except IntegrityError as exc:
+        raise constraint_error(exc, booking) from exc
 
 
 def log_change(
@@ -208,8 +280,11 @@ def required_reason(reason: str, doing: str) -> str:
 
 
 def move(booking: Booking, start: datetime) -> None:
+    length = booking.service.duration
+    if booking.service.kind != Service.Kind.SESSION:
+        length = booking.end - booking.start  # a meeting keeps its length
     booking.start = aware_utc(start)
-    booking.end = booking.start + booking.service.duration
+    booking.end = booking.start + length
     booking.slot_key = slot_key(booking)
 
 
@@ -224,9 +299,28 @@ def ensure_bookable(
 ) -> None:
     """The start must be a free slot of the consultant's hours (unless a booking
     admin overrides that with a reason), and never overlap another booking."""
-    if not override_reason:
+    if booking.service.kind != Service.Kind.SESSION:
+        # Workshops and courses meet at the dates the practice set, not on the
+        # consultant's slot grid.
+        ensure_meeting(booking, now=now)
+    elif not override_reason:
         slots.ensure_bookable(booking=booking, now=now)
     ensure_slot_free(booking)
+
+
+def ensure_meeting(booking: Booking, *, now: datetime | None = None) -> None:
+    meeting = CourseMeeting.objects.filter(
+        service_id=booking.service_id, start=booking.start
+    ).first()
+    if meeting is None:
+        raise InvalidBookingData(
+            f"“{booking.service}” does not meet at that time; choose one of its dates."
+        )
+    if meeting.start <= (now or timezone.now()):
+        raise InvalidBookingData(
+            f"The meeting of “{booking.service}” at "
+            f"{local_start(booking):%A %d %B, %H:%M} has already begun."
+        )
 
 
 def allowed_override_reason(actor, reason: str) -> str:

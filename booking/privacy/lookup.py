@@ -45,7 +45,7 @@ class ClientData:
     @property
     def bookings(self):
         return Booking.objects.filter(client_email__iexact=self.email).select_related(
-            "consultant", "service", "consent_policy"
+            "consultant", "service", "consent_policy", "parent"
         )
 
     @property
@@ -198,6 +198,8 @@ def _booking_row(booking: Booking) -> dict:
         "service": str(booking.service),
         "privacy_policy_version": _policy_version(booking.consent_policy),
         "source": booking.get_source_display(),
+        "service_type": booking.service.get_kind_display(),
+        "series": booking.parent.reference if booking.parent_id else "",
     }
 
 

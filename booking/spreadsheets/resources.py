@@ -63,6 +63,8 @@ class BookingResource(resources.Resource):
     refunded = number_field("refunded", "Refunded")
     created = UtcTime("created_at", "Created (UTC)", widget=WallClockWidget())
     source = text_field("get_source_display", "Source")
+    kind = text_field("service__kind", "Type")
+    series = text_field("parent__reference", "Series")
     # What the columns above read (Status reads `status`): only these are
     # fetched, a third of each row to read and convert.
     loaded_fields = (
@@ -81,6 +83,8 @@ class BookingResource(resources.Resource):
         "amount_paid",
         "created_at",
         "source",
+        "service__kind",
+        "parent__reference",
     )
 
     @staticmethod
@@ -98,7 +102,7 @@ class BookingResource(resources.Resource):
         )
         money = DecimalField(max_digits=12, decimal_places=2)
         return (
-            queryset.select_related("consultant", "service")
+            queryset.select_related("consultant", "service", "parent")
             .only(*BookingResource.loaded_fields)
             .annotate(
                 refunded=Coalesce(

@@ -23,7 +23,7 @@ from booking.core import practice, ratelimit, tokens
 from booking.core.errors import BookingError, SlotTaken, TokenError
 from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, SLOT_HOLDING, BookingStatus
-from booking.lifecycle import selectors, services
+from booking.lifecycle import selectors, series, services
 from booking.notifications import emails
 from booking.payments import provider, refunds
 from booking.payments.models import Payment
@@ -102,12 +102,28 @@ def booking_page(booking: Booking, *, token: str) -> dict:
         "pay_online": provider.stripe_enabled(),
         "refunds": booking.refunds.all(),
         "refund_quote": (
-            refunds.refund_quote(booking)
+            (
+                series.refund_quote
+                if series.is_series(booking)
+                else refunds.refund_quote
+            )(booking)
             if options.can_cancel and booking.amount_paid
             else None
         ),
+        "occurrences": _occurrences(booking),
         "review_form": ReviewForm() if options.can_review else None,
     }
+
+
+def _occurrences(booking: Booking) -> list:
+    """A series' or course's meetings, in the client's zone, with their state."""
+    if not series.is_series(booking):
+        return []
+    zone = ZoneInfo(booking.client_time_zone)
+    return [
+        (o.start.astimezone(zone), o.end.astimezone(zone), o.status_label)
+        for o in series.occurrences(booking.parent or booking)
+    ]
 
 
 def summary(booking: Booking) -> dict:
@@ -265,7 +281,10 @@ def cancel_quote(booking: Booking) -> CancelQuote:
     """The refund `services.cancel` would make now, from the payments module's own
     per-payment answer, summed per currency."""
     paid, back = {}, {}
-    for payment, amount in refunds.cancellation_refunds(booking, by_client=True):
+    if series.is_series(booking):
+        back[booking.currency] = series.refund_quote(booking)
+        booking = booking.parent or booking
+    for payment, amount in _refunds(booking):
         back[payment.currency] = back.get(payment.currency, Decimal("0")) + amount
     for payment in booking.payments.filter(status=Payment.Status.PAID):
         left = payment.paid_amount - payment.refunded_amount
@@ -276,6 +295,12 @@ def cancel_quote(booking: Booking) -> CancelQuote:
     return CancelQuote(
         paid, back, terms.full_refund_until_hours, terms.late_refund_percent
     )
+
+
+def _refunds(booking: Booking):
+    if series.is_series(booking):
+        return []
+    return refunds.cancellation_refunds(booking, by_client=True)
 
 
 @never_cache

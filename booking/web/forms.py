@@ -118,9 +118,40 @@ class DetailsForm(HoneypotMixin):
         },
     )
 
-    def __init__(self, *args, questions=(), **kwargs):
-        """`questions`: the service's intake questions, asked after the notes."""
+    repeat = forms.TypedChoiceField(
+        label="Repeat",
+        required=False,
+        coerce=int,
+        empty_value=0,
+        choices=[
+            ("", "Just this once"),
+            ("1", "Every week"),
+            ("2", "Every other week"),
+        ],
+        help_text="A series at the same time; it counts as your one booking.",
+    )
+    occurrences = forms.IntegerField(
+        label="How many times in all (for a series)",
+        required=False,
+        min_value=2,
+        max_value=26,
+        error_messages={
+            "min_value": "A series has at least 2 sessions",
+            "max_value": "A series has at most 26 sessions",
+            "invalid": "Enter the number of sessions, such as 6",
+        },
+    )
+    # The times the client accepted after a conflict: ISO starts, comma-separated.
+    starts = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def __init__(self, *args, questions=(), series=True, **kwargs):
+        """`questions`: the service's intake questions, asked after the notes.
+        `series`: whether the client may repeat the session (not for courses and
+        workshops, whose dates are set)."""
         super().__init__(*args, **kwargs)
+        if not series:
+            for name in ("repeat", "occurrences", "starts"):
+                del self.fields[name]
         self.questions = list(questions)
         if self.questions:
             names = list(self.fields)
@@ -128,6 +159,12 @@ class DetailsForm(HoneypotMixin):
             asked = answers.intake_fields(self.questions)
             self.fields.update(asked)
             self.order_fields([*names[:at], *asked, *names[at:]])
+
+    def clean(self):
+        data = super().clean()
+        if data.get("repeat") and not data.get("occurrences"):
+            self.add_error("occurrences", "Say how many sessions the series has")
+        return data
 
     def intake_answers(self) -> dict:
         return answers.collected(self.questions, self.cleaned_data)

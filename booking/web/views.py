@@ -27,6 +27,7 @@ from booking.lifecycle.steps import client_cutoff
 from booking.reviews import services as review_services
 from booking.scheduling.slots import free_slots
 from booking.web import picker
+from booking.web import series as web_series
 from booking.web.account import create_draft, proven_email
 from booking.web.bookable import offer, taking_bookings
 from booking.web.forms import (
@@ -60,6 +61,8 @@ def choose_service(request, consultant_id):
 @taking_bookings
 def choose_slot(request, consultant_id, service_slug):
     consultant, service = offer(consultant_id, service_slug)
+    if service.kind != service.Kind.SESSION:
+        return web_series.dates_page(request, consultant, service)
     chosen = picker.build(
         request,
         consultant=consultant,
@@ -81,15 +84,17 @@ def choose_slot(request, consultant_id, service_slug):
 def details(request, consultant_id, service_slug):
     consultant, service = offer(consultant_id, service_slug)
     questions = intake.questions_of(service)
+    repeatable = service.kind == service.Kind.SESSION
     if request.method != "POST":
         zone = _client_zone(request, consultant)
         form = DetailsForm(
             initial={"tz": zone.key, "start": request.GET.get("start", "")}
             | {"client_email": proven_email(request) or ""},
             questions=questions,
+            series=repeatable,
         )
         return _details_page(request, consultant, service, form)
-    form = DetailsForm(request.POST, questions=questions)
+    form = DetailsForm(request.POST, questions=questions, series=repeatable)
     if not form.is_valid():
         return _details_page(request, consultant, service, form)
     data = form.cleaned_data
@@ -97,6 +102,8 @@ def details(request, consultant_id, service_slug):
         "create", ratelimit.client_ip(request), data["client_email"]
     ):
         return rate_limited(request, "create")
+    if service.kind == service.Kind.COURSE or data.get("repeat"):
+        return web_series.book(request, consultant, service, form, _details_page)
     try:
         booking, signed_in = create_draft(
             request,
@@ -119,7 +126,7 @@ def details(request, consultant_id, service_slug):
     return signed_in or redirect("booking:sent")
 
 
-def _details_page(request, consultant, service, form, alternatives=()):
+def _details_page(request, consultant, service, form, alternatives=(), **extra):
     start = form["start"].value()
     zone = _zone_or(form["tz"].value(), consultant.time_zone)
     try:
@@ -139,6 +146,7 @@ def _details_page(request, consultant, service, form, alternatives=()):
                 (slot.start.isoformat(), slot.start.astimezone(zone))
                 for slot in alternatives
             ],
+            **extra,
         },
         status=400 if form.errors else 200,
     )

@@ -108,6 +108,8 @@ HEADERS = [
     "Refunded",
     "Created (UTC)",
     "Source",
+    "Type",
+    "Series",
 ]
 
 

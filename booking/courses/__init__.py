@@ -1,0 +1,1 @@
+"""Courses: the dated meetings of a course service, made from a rule."""
