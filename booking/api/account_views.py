@@ -25,6 +25,7 @@ from booking.core import ratelimit, tokens
 from booking.core.models import Booking, BookingToken
 from booking.core.states import SLOT_HOLDING
 from booking.lifecycle import selectors as booking_selectors
+from booking.payments import provider
 from booking.payments.models import Refund
 
 AUTH = ["Client sign-in"]
@@ -231,7 +232,10 @@ class Detail(MyBooking, client_views.ManageDetails):
 
 class Pay(MyBooking, client_views.ManagePay):
     def manage_token(self, booking: Booking) -> str:
-        """Stripe's Checkout returns the client to a manage link."""
+        """Stripe's Checkout returns the client to a manage link: a new one, made
+        only when there is a Checkout to start (a refusal changes nothing)."""
+        if not (provider.stripe_enabled() and booking_selectors.owes_payment(booking)):
+            return ""
         return tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
 
     @extend_schema(

@@ -141,7 +141,7 @@ def follow_link(request, token):
 
 
 def _code_page(request, code_form, status=200):
-    """ "Check your inbox", with the form for the emailed code."""
+    """The "check your inbox" page, with the form for the emailed code."""
     context = {"form": None, "sent": True, "minutes": _link_minutes()}
     context["code_form"] = code_form
     return TemplateResponse(

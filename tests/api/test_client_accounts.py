@@ -16,6 +16,7 @@ from booking.core.models import Booking, BookingToken
 from booking.core.states import BookingStatus
 from booking.lifecycle import services as booking_services
 from tests.api.conftest import bearer
+from tests.booking.stripe_fakes import fake_stripe  # noqa: F401  (a fixture)
 from tests.factories import make_draft, next_monday_at
 
 pytestmark = pytest.mark.django_db
@@ -376,3 +377,20 @@ def test_asking_for_links_shares_the_sign_in_page_s_limit(api, settings):
         429,
     ]
     assert len(mail.outbox) == 2
+
+
+def test_paying_with_the_access_token_starts_a_checkout(
+    api,
+    booking_admin,
+    fake_stripe,  # noqa: F811
+):
+    booking = booked("ada@example.com")
+    booking_services.approve(booking=booking, actor=booking_admin)
+    pair = signed_in(api, "ada@example.com")
+    [row] = api.get("/api/v1/bookings/upcoming/", **auth(pair)).json()["results"]
+    assert row["needs_payment"] is True
+    paying = api.post(f"/api/v1/bookings/{booking.reference}/pay/", **auth(pair))
+    assert paying.status_code == 200, paying.json()
+    session = next(iter(fake_stripe.sessions.values()))
+    assert paying.json()["checkout_url"] == session["url"]
+    assert paying.json()["status"] == BookingStatus.PAYMENT_PENDING
