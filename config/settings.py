@@ -596,14 +596,12 @@ SIMPLE_JWT = {
         minutes=int(env("CLIENT_JWT_ACCESS_MINUTES", "60"))
     ),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=int(env("CLIENT_JWT_REFRESH_DAYS", "7"))),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": False,
+    # Rotation and revocation are Haven's own (ClientRefreshToken), not
+    # simplejwt's blacklist app, whose views are not routed.
     "ALGORITHM": "HS256",
     "SIGNING_KEY": env("CLIENT_JWT_SIGNING_KEY")
     or hashlib.sha256(f"haven client JWT:{SECRET_KEY}".encode()).hexdigest(),
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "USER_ID_CLAIM": "user_id",
 }
 # Requests an hour per role across the whole API, on top of each endpoint's own
 # limits: anonymous (per address), signed-in clients (per account), consultants
