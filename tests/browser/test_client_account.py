@@ -48,6 +48,7 @@ def both_screens(page, shoot, name):
     """Screenshots on a desktop and a phone, and no axe violation on either."""
     for size, label in ((DESKTOP, "desktop"), (PHONE, "phone")):
         page.set_viewport_size(size)
+        page.wait_for_timeout(400)  # the admin's sidebar settles after a resize
         shoot(page, f"{name}-{label}")
         assert axe_violations(page) == [], f"{name} on a {label}"
     page.set_viewport_size(DESKTOP)
