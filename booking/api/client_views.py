@@ -17,7 +17,7 @@ from booking.core.errors import InvalidTransition
 from booking.core.models import Booking, BookingToken, Consultant, Service
 from booking.core.states import BookingSource
 from booking.intake import answers as intake
-from booking.lifecycle import selectors, services
+from booking.lifecycle import selectors, series, services
 from booking.payments import events, provider, refunds
 from booking.reviews import services as review_services
 
@@ -217,7 +217,11 @@ class ManageCancel(ManageView):
                     "reference": booking.reference,
                     "status": booking.status,
                     "amount_paid": booking.amount_paid,
-                    "refund_amount": refunds.refund_quote(booking),
+                    "refund_amount": (
+                        series.refund_quote(booking)
+                        if series.is_series(booking)
+                        else refunds.refund_quote(booking)
+                    ),
                     "currency": booking.currency,
                 }
             ).data

@@ -25,6 +25,7 @@ from wagtail.models import APIToken, Page
 from booking.core.models import Booking
 from booking.core.roles import BOOKING_ADMINS, CONSULTANTS, EDITORS, STAFF
 from booking.core.states import BookingStatus as S
+from booking.courses.models import CourseMeeting
 from booking.lifecycle import paying, services
 from booking.notifications.models import OutboxEmail
 from booking.payments import earnings
@@ -74,6 +75,7 @@ class Side:
     image: Image | None = None
     document: Document | None = None
     draft_marker: str = ""
+    meeting: object = None  # a course's dated meeting (issue 23)
 
     def client_markers(self) -> dict[str, str]:
         """What identifies this consultant's clients: names, emails, booking
@@ -237,6 +239,11 @@ def _side(letter: str, user, admin, index) -> Side:
     side.bookings["ended"] = _in_the_past(paid("ended"))
     done = _in_the_past(paid("completed"), days=8)
     side.bookings["completed"] = services.complete(booking=done, actor=admin)
+    course = ServiceFactory(consultants=[consultant], kind="course", capacity=4)
+    meets = _next_slot()
+    side.meeting = CourseMeeting.objects.create(
+        service=course, start=meets, end=meets + timedelta(hours=1)
+    )
     side.review = submit_review(
         booking=side.bookings["completed"], rating=2, comment=f"Review-{tag}: cold room"
     )

@@ -444,6 +444,7 @@ ARGUMENTS = {
     "review_id": lambda p, o: o.review.pk,
     "email_id": lambda p, o: o.email.pk,
     "payout_id": lambda p, o: o.payout.pk,
+    "meeting_id": lambda p, o: o.meeting.pk,
     "job_id": lambda p, o: o.export_job.pk,
     "entry_id": lambda p, o: o.entry_id,
     "calendar_id": lambda p, o: o.outside_calendar_id,

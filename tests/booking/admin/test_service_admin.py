@@ -47,6 +47,7 @@ def service_data(service=None, **changes):
         "currency": "EUR",
         "capacity": "1",
         "mode": "in_person",
+        "kind": "session",
         "requires_approval": "on",
         "buffer_before_minutes": "0",
         "buffer_after_minutes": "10",
