@@ -39,6 +39,10 @@ ACTIONS = {
         "Record offline payment",
         "Offline payment recorded",
     ),
+    "booking.pay_with_package": (
+        "Pay with a package session",
+        "Paid with a package session and confirmed",
+    ),
     "booking.confirm_free": ("Confirm free session", "Confirmed (free session)"),
     "booking.complete": ("Complete booking", "Marked completed"),
     "booking.mark_no_show": ("Mark no-show", "Marked a no-show"),

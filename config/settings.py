@@ -578,3 +578,10 @@ TEAM_APPLICATION_RETENTION_DAYS = int(env("TEAM_APPLICATION_RETENTION_DAYS", "18
 # a signed-in client's browser stays signed in.
 CLIENT_SIGN_IN_LINK_MINUTES = int(env("CLIENT_SIGN_IN_LINK_MINUTES", "30"))
 CLIENT_SESSION_HOURS = int(env("CLIENT_SESSION_HOURS", str(24 * 14)))
+
+# --- packages (booking/products, issue 22) ---
+# How many active bookings a client holds without a package; unused package
+# sessions allow that many more (README "Packages"). 1 is the database's own rule.
+CLIENT_ACTIVE_BOOKINGS_BASE = max(int(env("CLIENT_ACTIVE_BOOKINGS_BASE", "1")), 1)
+# Days before an entitlement expires that the warning email goes out.
+PACKAGE_EXPIRY_WARNING_DAYS = int(env("PACKAGE_EXPIRY_WARNING_DAYS", "14"))

@@ -25,6 +25,7 @@ from booking.core.models import (
     validate_time_zone,
 )
 from booking.core.states import OPEN, BookingSource, BookingStatus
+from booking.lifecycle import paying
 from booking.lifecycle.steps import (
     allowed_override_reason,
     aware_utc,
@@ -47,6 +48,7 @@ from booking.lifecycle.steps import (
 from booking.notifications import outbox
 from booking.payments import earnings, refunds
 from booking.privacy.consent import consent_fields
+from booking.products import allowance
 
 S = BookingStatus
 
@@ -143,6 +145,7 @@ def create_admin_booking(
             approved_at=timezone.now() if approved else None,
         )
         ensure_bookable(booking, override_reason=override_reason)
+        booking.counts_toward_limit = allowance.counts_toward_limit(booking)
         insert(booking)
         log_change(
             booking,
@@ -201,7 +204,13 @@ def verify_email(*, token: str) -> Booking:
     # Notice and window are judged as when the client asked; hours, time off and
     # other bookings as they are now.
     ensure_bookable(booking, now=booking.created_at)
-    transition(booking, "verify_email", actor=None, fields=["verified_at"])
+    booking.counts_toward_limit = allowance.counts_toward_limit(booking)
+    transition(
+        booking,
+        "verify_email",
+        actor=None,
+        fields=["verified_at", "counts_toward_limit"],
+    )
     if booking.service.requires_approval:
         outbox.queue(booking, "received")
         outbox.queue(booking, "staff_new_request")
@@ -299,6 +308,7 @@ def cancel(*, booking: Booking, reason: str, actor=None) -> Booking:
         reason=reason,
     )
     refunds.after_cancel(booking, by_client=actor is None)
+    paying.return_package_session(booking, by_client=actor is None)
     outbox.queue(booking, "cancelled")
     return booking
 

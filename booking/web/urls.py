@@ -7,7 +7,16 @@ from anymail.exceptions import AnymailConfigurationError
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from booking.web import account, calendar, confirmation, payments, picker, team, views
+from booking.web import (
+    account,
+    calendar,
+    confirmation,
+    payments,
+    picker,
+    products,
+    team,
+    views,
+)
 
 
 def set_up_only(view):
@@ -128,4 +137,18 @@ urlpatterns += [
     path("account/details/", account.details, name="account_details"),
     path("account/data/", account.download_data, name="account_data"),
     path("account/delete/", account.delete, name="account_delete"),
+]
+
+# Packages (booking/web/products.py, issue 22): on sale, buying, the client's own,
+# and paying a booking with a package session.
+urlpatterns += [
+    path("packages/", products.packages, name="packages"),
+    path("packages/<int:package_id>/buy/", products.buy, name="package_buy"),
+    path("packages/bought/<int:purchase_id>/", products.bought, name="package_bought"),
+    path("account/packages/", products.my_packages, name="account_packages"),
+    path(
+        "book/manage/<str:token>/pay/package/",
+        products.pay_with_package,
+        name="pay_with_package",
+    ),
 ]
