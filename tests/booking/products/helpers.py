@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
 from booking.core import tokens
@@ -37,7 +38,8 @@ def holding(package, email, *, paid_at=None):
         currency=package.currency,
         paid_at=paid_at or timezone.now(),
     )
-    return ledger.grant_purchase(purchase)
+    with transaction.atomic():
+        return ledger.grant_purchase(purchase)
 
 
 def setting_up(price="80.00"):
