@@ -15,18 +15,18 @@ from booking.core.errors import BookingError
 from booking.lifecycle import paying
 from booking.payments import provider
 from booking.products import ledger, purchases
-from booking.products.models import Package, Purchase
+from booking.products.models import Purchase
+from booking.products.selectors import on_sale
 from booking.web.views import manage_link_view, problem_page
 
 
 def packages(request):
     """Every package on sale, with what it covers and its price per session."""
-    on_sale = Package.objects.filter(is_active=True).prefetch_related("services")
     return TemplateResponse(
         request,
         "booking/products/packages.html",
         {
-            "packages": on_sale,
+            "packages": on_sale(),
             "signed_in": signin.signed_in_account(request),
             "pay_online": provider.stripe_enabled(),
         },
