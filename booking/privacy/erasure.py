@@ -22,6 +22,7 @@ from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
 from booking.privacy.lookup import PrivacyError, client_data, held_for
 from booking.privacy.models import AccessLogEntry
+from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets import exports
 from booking.team import services as team
@@ -52,7 +53,8 @@ def erase_client(*, email: str, user, request=None) -> list[str]:
     data = client_data(email)
     bookings = list(data.bookings.select_for_update(of=("self",)).order_by("pk"))
     applications = data.applications.select_for_update()
-    if not bookings and not data.emails.exists() and not applications.exists():
+    packages = products_privacy.held(data.email)
+    if not (bookings or packages or data.emails.exists() or applications.exists()):
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
@@ -77,6 +79,7 @@ def erase_client(*, email: str, user, request=None) -> list[str]:
         data.emails, client_email=data.email, address="erased@anonymised.invalid"
     )
     exports.forget_searches_for(searched_as)
+    products_privacy.anonymise(data.email)
     record_access(user=user, action=Action.ERASED, target=target, request=request)
     return [booking.reference for booking in bookings]
 

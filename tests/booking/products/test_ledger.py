@@ -196,3 +196,32 @@ def test_liabilities_equal_the_ledgers_sum(admin):
     assert row["currency"] == "EUR"
     assert row["sessions"] == 9
     assert row["value"] == Decimal("540.00")
+
+
+def test_packages_are_in_the_bundle_and_erasure_keeps_the_amounts(held, admin):
+    import io
+    import json
+    import zipfile
+
+    from booking.privacy.erasure import erase_client
+    from booking.privacy.lookup import export_bundle
+    from booking.products.models import Entitlement
+    from tests.factories import user_with_perms
+
+    service, package, entitlement = held
+    privacy_admin = user_with_perms("handle_data_requests", username="privacy")
+
+    bundle = zipfile.ZipFile(io.BytesIO(export_bundle(email=EMAIL, user=privacy_admin)))
+    data = json.loads(bundle.read("data.json"))
+    assert data["packages"][0]["sessions_left"] == 5
+    assert data["package_lines"][0]["kind"] == "Purchase"
+    assert "packages.csv" in bundle.namelist()
+
+    erase_client(email=EMAIL, user=privacy_admin)
+
+    entitlement = Entitlement.objects.get()
+    assert entitlement.client_email.endswith("@anonymised.invalid")
+    assert entitlement.purchase.client_email.endswith("@anonymised.invalid")
+    assert entitlement.purchase.amount == Decimal("300.00")
+    assert entitlement.balance == 5
+    assert not ledger.entitlements_of(EMAIL).exists()
