@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from stripe_fakes)
 """A client buys a 5-session package by card (Stripe faked at its HTTP client,
 the webhook signed), books two sessions with it without paying again, cancels
 one within the policy and sees 4 left and the expiry date; desktop and phone."""
