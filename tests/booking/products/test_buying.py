@@ -122,3 +122,15 @@ def test_offline_purchase_needs_the_permission_and_a_method(package):
     with pytest.raises(InvalidBookingData):
         purchases.record_offline(actor=admin, package=package, email=EMAIL, method="")
     assert not Purchase.objects.exists()
+
+
+def test_the_api_lists_packages_on_sale(client, package):
+    package.__class__.objects.create(
+        name="Old", sessions=1, price=1, currency="EUR", is_active=False
+    )
+    response = client.get("/api/v1/packages/")
+    assert response.status_code == 200
+    (row,) = response.json()["results"]
+    assert row["name"] == package.name
+    assert row["session_share"] == "60.00"
+    assert row["services"] == [package.services.get().slug]
