@@ -163,8 +163,15 @@ def pay_with_package(*, booking: Booking) -> Booking:
     return booking
 
 
+def after_cancel(booking: Booking, *, by_client: bool) -> None:
+    """Inside `services.cancel`: money back by the policy (`refunds.after_cancel`)
+    and package sessions back (`return_package_session`)."""
+    refunds.after_cancel(booking, by_client=by_client)
+    return_package_session(booking, by_client=by_client)
+
+
 def return_package_session(booking: Booking, *, by_client: bool) -> None:
-    """Inside `services.cancel`: a session paid from a package goes back to it
+    """A session paid from a package goes back to it
     when the policy would refund it in full (the practice cancels, or the client
     cancels early enough); a late cancellation keeps it used. The return is a
     ledger line and a refund row of the package payment, which takes back the

@@ -42,13 +42,13 @@ from booking.lifecycle.steps import (
     required_reason,
     save,
     slot_key,
+    take_place,
     transition,
     validate_fields,
 )
 from booking.notifications import outbox
-from booking.payments import earnings, refunds
+from booking.payments import earnings
 from booking.privacy.consent import consent_fields
-from booking.products import allowance
 
 S = BookingStatus
 
@@ -145,7 +145,6 @@ def create_admin_booking(
             approved_at=timezone.now() if approved else None,
         )
         ensure_bookable(booking, override_reason=override_reason)
-        booking.counts_toward_limit = allowance.counts_toward_limit(booking)
         insert(booking)
         log_change(
             booking,
@@ -204,13 +203,8 @@ def verify_email(*, token: str) -> Booking:
     # Notice and window are judged as when the client asked; hours, time off and
     # other bookings as they are now.
     ensure_bookable(booking, now=booking.created_at)
-    booking.counts_toward_limit = allowance.counts_toward_limit(booking)
-    transition(
-        booking,
-        "verify_email",
-        actor=None,
-        fields=["verified_at", "counts_toward_limit"],
-    )
+    fields = ["verified_at", take_place(booking)]
+    transition(booking, "verify_email", actor=None, fields=fields)
     if booking.service.requires_approval:
         outbox.queue(booking, "received")
         outbox.queue(booking, "staff_new_request")
@@ -307,8 +301,7 @@ def cancel(*, booking: Booking, reason: str, actor=None) -> Booking:
         fields=["cancel_reason", "cancelled_at"],
         reason=reason,
     )
-    refunds.after_cancel(booking, by_client=actor is None)
-    paying.return_package_session(booking, by_client=actor is None)
+    paying.after_cancel(booking, by_client=actor is None)
     outbox.queue(booking, "cancelled")
     return booking
 
