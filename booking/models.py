@@ -27,6 +27,14 @@ from booking.payments.models import (  # noqa: F401
     Refund,
 )
 from booking.privacy.models import AccessLogEntry  # noqa: F401
+from booking.products.models import (  # noqa: F401
+    ClientLock,
+    CreditLine,
+    Entitlement,
+    Package,
+    ProductEmail,
+    Purchase,
+)
 from booking.reviews.models import Review  # noqa: F401
 from booking.scheduling.models import (  # noqa: F401
     BusyBlock,

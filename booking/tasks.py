@@ -17,6 +17,8 @@ from booking.lifecycle import services
 from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
 from booking.privacy import retention
+from booking.products import emails as product_emails
+from booking.products import ledger
 from booking.scheduling import feeds
 from booking.scheduling.models import OutsideCalendar
 from booking.spreadsheets import exports, imports
@@ -141,3 +143,17 @@ def refresh_outside_calendar(calendar_id: int) -> str:
     if calendar is None:
         return f"Outside calendar {calendar_id} no longer exists."
     return feeds.refresh(calendar)
+
+
+def expire_packages() -> int:
+    """Hourly: the expiry line of each package past its date, once."""
+    return ledger.expire_due()
+
+
+def warn_expiring_packages() -> int:
+    """Daily: the expiry warning to clients whose package expires soon."""
+    return ledger.warn_expiring()
+
+
+def send_product_email(email_id: int) -> str:
+    return product_emails.send(email_id)

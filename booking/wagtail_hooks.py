@@ -19,6 +19,7 @@ import booking.admin.outbox  # noqa: F401  (registers its hooks)
 import booking.admin.payments  # noqa: F401  (registers its hooks)
 import booking.admin.practice  # noqa: F401  (registers its hooks)
 import booking.admin.privacy  # noqa: F401  (registers its hooks)
+import booking.admin.products  # noqa: F401  (registers its hooks)
 import booking.admin.reviews  # noqa: F401  (registers its snippet)
 import booking.admin.team  # noqa: F401  (registers its hooks)
 import booking.signin.views  # noqa: F401  (registers its hooks)
@@ -40,6 +41,10 @@ ACTIONS = {
     "booking.record_offline_payment": (
         "Record offline payment",
         "Offline payment recorded",
+    ),
+    "booking.pay_with_package": (
+        "Pay with a package session",
+        "Paid with a package session and confirmed",
     ),
     "booking.confirm_free": ("Confirm free session", "Confirmed (free session)"),
     "booking.complete": ("Complete booking", "Marked completed"),

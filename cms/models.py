@@ -25,6 +25,7 @@ from wagtail.search import index
 from booking.core.models import Consultant, Service, ServiceCategory
 from booking.core.practice import NO_SHOW_FEES, PracticePolicy
 from booking.lifecycle import selectors
+from booking.products.selectors import on_sale
 from booking.scheduling.soonest import soonest_slots
 from cms.blocks import BodyBlock
 from cms.listing import with_card_facts
@@ -314,6 +315,7 @@ class ConsultantPage(Page):
             key=lambda pair: pair[1].start,
         )
         context["reviews"] = selectors.published_reviews(self.consultant_id)
+        context["packages"] = on_sale(services=services) if taking_bookings else []
         return context
 
     def service_offers(self, services):

@@ -620,3 +620,10 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].update(
 BOOKING_SERIES_MAX_OCCURRENCES = int(
     os.environ.get("BOOKING_SERIES_MAX_OCCURRENCES", "26")
 )
+
+# --- packages (booking/products, issue 22) ---
+# How many active bookings a client holds without a package; unused package
+# sessions allow that many more (README "Packages"). 1 is the database's own rule.
+CLIENT_ACTIVE_BOOKINGS_BASE = max(int(env("CLIENT_ACTIVE_BOOKINGS_BASE", "1")), 1)
+# Days before an entitlement expires that the warning email goes out.
+PACKAGE_EXPIRY_WARNING_DAYS = int(env("PACKAGE_EXPIRY_WARNING_DAYS", "14"))

@@ -3,7 +3,13 @@ and browsable docs, served from local files)."""
 
 from django.urls import include, path
 
-from booking.api import account_views, catalogue_views, client_views, staff_views
+from booking.api import (
+    account_views,
+    catalogue_views,
+    client_views,
+    product_views,
+    staff_views,
+)
 from booking.api.schema_views import RedocView, SchemaView, SwaggerView
 
 v1 = [
@@ -20,6 +26,7 @@ v1 = [
         "services/<slug:slug>/", catalogue_views.ServiceDetail.as_view(), name="service"
     ),
     path("categories/", catalogue_views.CategoryList.as_view(), name="categories"),
+    path("packages/", product_views.PackageList.as_view(), name="packages"),
     path("bookings/", client_views.CreateDraft.as_view(), name="create"),
     path("bookings/verify/", client_views.Verify.as_view(), name="verify"),
     path("bookings/find/", client_views.Find.as_view(), name="find"),

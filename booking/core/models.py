@@ -658,6 +658,17 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
 
     @fsm.transition(
         field=status,
+        source=[S.APPROVED, S.PAYMENT_PENDING],
+        target=S.CONFIRMED,
+        conditions=[is_paid_in_full],
+        permission=never_by_hand,
+        custom={"label": "Pay with a package session"},
+    )
+    def pay_with_package(self):
+        self.confirmed_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
         source=S.APPROVED,
         target=S.CONFIRMED,
         conditions=[is_free],

@@ -103,6 +103,15 @@ TEAM = (
     "booking.application.decide_application",
 )
 
+PRODUCTS = (
+    *(f"booking.package.{action}_package" for action in ("add", "change", "view")),
+    "booking.purchase.add_purchase",
+    "booking.purchase.view_purchase",
+    "booking.entitlement.add_entitlement",
+    "booking.entitlement.view_entitlement",
+    "booking.creditline.view_creditline",
+)
+
 ROLES = (
     Role(
         EDITORS,
@@ -149,6 +158,9 @@ ROLES = (
             ),
             # The team: invitations to the admin and applications to join.
             *TEAM,
+            # Packages: set them up, record offline purchases, grant sessions
+            # (migration 0028).
+            *PRODUCTS,
         ),
     ),
     Role(

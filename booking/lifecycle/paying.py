@@ -22,6 +22,8 @@ from booking.lifecycle.steps import (
 )
 from booking.notifications import outbox
 from booking.payments import checkout, earnings, provider, refunds
+from booking.payments.models import Payment
+from booking.products import ledger
 
 
 @transaction.atomic
@@ -127,3 +129,66 @@ def mark_no_show(*, booking: Booking, actor) -> Booking:
         )
     outbox.queue(booking, "no_show")
     return booking
+
+
+@transaction.atomic
+def pay_with_package(*, booking: Booking) -> Booking:
+    """The client pays with a session of a package they hold (the manage link
+    proves the address). The session's ledger line, a paid `Payment` of the
+    package provider (what it covered, and the share of the package price the
+    consultant earns) and the confirmation are one transaction: never confirmed
+    without a recorded payment, never a session used without a booking."""
+    booking = locked(booking)
+    check(booking, "pay_with_package", actor=None, conditions=False)
+    entitlement = ledger.use_session(booking)
+    due = booking.amount - booking.amount_paid
+    checkout.record_package(
+        booking,
+        amount=due,
+        share=entitlement.package.session_share,
+        method=f"Package session: {entitlement.package}"[:60],
+        reference=f"Entitlement {entitlement.pk}",
+    )
+    booking.amount_paid += due
+    check(booking, "pay_with_package", actor=None)
+    transition(
+        booking,
+        "pay_with_package",
+        actor=None,
+        fields=["confirmed_at", "amount_paid"],
+        data={"amount": str(due), "entitlement": entitlement.pk},
+    )
+    earnings.record_earning(booking)
+    checkout.close_open_checkouts(booking)
+    outbox.queue(booking, "confirmed")
+    return booking
+
+
+def after_cancel(booking: Booking, *, by_client: bool) -> None:
+    """Inside `services.cancel`: money back by the policy (`refunds.after_cancel`)
+    and package sessions back (`return_package_session`)."""
+    refunds.after_cancel(booking, by_client=by_client)
+    return_package_session(booking, by_client=by_client)
+
+
+def return_package_session(booking: Booking, *, by_client: bool) -> None:
+    """A session paid from a package goes back to it
+    when the policy would refund it in full (the practice cancels, or the client
+    cancels early enough); a late cancellation keeps it used. The return is a
+    ledger line and a refund row of the package payment, which takes back the
+    consultant's earning."""
+    for payment in booking.payments.filter(
+        provider=Payment.Provider.PACKAGE, status=Payment.Status.PAID
+    ):
+        left = payment.paid_amount - payment.refunded_amount
+        if left <= 0 or refunds.refund_due(booking, left, by_client=by_client) < left:
+            continue
+        refunds.request_refund(
+            payment,
+            left,
+            reason="Session returned to the package",
+            key=f"cancel:{payment.pk}",
+        )
+        payment.refunded_amount = payment.paid_amount
+        payment.save(update_fields=["refunded_amount", "updated_at"])
+        ledger.return_session(booking, reason=f"Booking {booking.reference} cancelled")

@@ -23,7 +23,7 @@ from booking.core.models import (
     Service,
 )
 from booking.core.states import OPEN, BookingSource, BookingStatus
-from booking.lifecycle import series
+from booking.lifecycle import paying, series
 from booking.lifecycle.steps import (
     allowed_override_reason,
     aware_utc,
@@ -40,10 +40,11 @@ from booking.lifecycle.steps import (
     override_data,
     required_reason,
     save,
+    take_place,
     transition,
 )
 from booking.notifications import outbox
-from booking.payments import earnings, refunds
+from booking.payments import earnings
 from booking.privacy.consent import consent_fields
 
 S = BookingStatus
@@ -172,7 +173,8 @@ def verify_email(*, token: str) -> Booking:
     # other bookings as they are now.
     ensure_bookable(booking, now=booking.created_at)
     series.recheck_children(booking, now=booking.created_at)
-    transition(booking, "verify_email", actor=None, fields=["verified_at"])
+    fields = ["verified_at", take_place(booking)]
+    transition(booking, "verify_email", actor=None, fields=fields)
     if booking.service.requires_approval:
         outbox.queue(booking, "received")
         outbox.queue(booking, "staff_new_request")
@@ -274,7 +276,7 @@ def cancel(*, booking: Booking, reason: str, actor=None) -> Booking:
         fields=["cancel_reason", "cancelled_at"],
         reason=reason,
     )
-    refunds.after_cancel(booking, by_client=actor is None)
+    paying.after_cancel(booking, by_client=actor is None)
     outbox.queue(booking, "cancelled")
     return booking
 

@@ -30,6 +30,7 @@ from booking.core.models import (
 )
 from booking.core.states import FINAL, SLOT_HOLDING
 from booking.courses.models import CourseMeeting
+from booking.products import allowance
 from booking.scheduling import slots
 
 # No 0/O or 1/I/L, so a reference read out on the phone cannot be misheard.
@@ -109,6 +110,8 @@ def aware_utc(moment: datetime) -> datetime:
 def insert(booking: Booking) -> None:
     """Save a new booking under a fresh random reference, drawing again on the rare
     collision. Constraint violations become domain errors."""
+    if booking.status in SLOT_HOLDING:
+        take_place(booking)
     for _ in range(REFERENCE_ATTEMPTS):
         booking.reference = new_reference()
         try:
@@ -123,6 +126,14 @@ def insert(booking: Booking) -> None:
         f"No free booking reference after {REFERENCE_ATTEMPTS} attempts; "
         "the reference space may be nearly full."
     )
+
+
+def take_place(booking: Booking) -> str:
+    """Decide, under the client's lock, whether a booking about to become active
+    holds the client's one place (`booking.products.allowance`); returns the
+    field to save with it."""
+    booking.counts_toward_limit = allowance.counts_toward_limit(booking)
+    return "counts_toward_limit"
 
 
 def save(booking: Booking, fields: list[str]) -> None:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0027_account_preferences'),
+        ('booking', '0028_products'),
     ]
 
     operations = [

@@ -159,6 +159,25 @@ def record_offline(
     )
 
 
+def record_package(
+    booking: Booking, *, amount: Decimal, share: Decimal, method: str, reference: str
+) -> Payment:
+    """The row behind `paying.pay_with_package`: `amount` of the booking covered
+    by a package session, worth `share` of the package's price."""
+    return Payment.objects.create(
+        booking=booking,
+        provider=Provider.PACKAGE,
+        status=Payment.Status.PAID,
+        attempt=next_attempt(booking),
+        amount=amount,
+        paid_amount=share,
+        currency=booking.currency,
+        method=method,
+        reference=reference,
+        paid_at=timezone.now(),
+    )
+
+
 def close_open_checkouts(booking: Booking) -> None:
     """After commit, expire the booking's open Checkout Sessions, so nobody pays for
     a booking that is already paid or cancelled (a payment that still gets through

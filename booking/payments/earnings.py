@@ -22,6 +22,7 @@ from booking.core.errors import BookingError, NotPermitted
 from booking.core.models import Booking, Consultant
 from booking.payments.models import (
     Earning,
+    Payment,
     Payout,
     Refund,
 )
@@ -86,7 +87,7 @@ def record_earning(booking: Booking) -> Earning | None:
         currency=booking.currency,
         created_at__gte=month_start,
     ).aggregate(total=Sum("gross"))["total"] or Decimal("0")
-    gross = booking.amount_paid
+    gross = earned_amount(booking)
     rate = commission_rate(booking.consultant, earlier + gross)
     commission = (gross * rate).quantize(CENT, rounding=ROUND_HALF_UP)
     earning, _ = Earning.objects.get_or_create(
@@ -107,6 +108,20 @@ def record_earning(booking: Booking) -> Earning | None:
         },
     )
     return earning
+
+
+def earned_amount(booking: Booking) -> Decimal:
+    """What the booking earns: what was paid, except that a package session
+    counts as its share of the package's price (price / sessions, to the cent:
+    the package payment's `paid_amount`), not as the service's price it covered."""
+    from_packages = booking.payments.filter(
+        provider=Payment.Provider.PACKAGE, status=Payment.Status.PAID
+    ).aggregate(covered=Sum("amount"), earned=Sum("paid_amount"))
+    return (
+        booking.amount_paid
+        - (from_packages["covered"] or ZERO)
+        + (from_packages["earned"] or ZERO)
+    )
 
 
 def release_earnings(booking: Booking) -> int:

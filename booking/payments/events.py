@@ -25,6 +25,7 @@ from booking.payments.models import (
 )
 from booking.payments.provider import client, from_minor, get_field
 from booking.payments.refunds import request_refund
+from booking.products import purchases
 
 logger = logging.getLogger(__name__)
 S = BookingStatus
@@ -68,6 +69,9 @@ def fulfil_checkout(session) -> Payment | None:
     """Record a paid Checkout Session and confirm its booking, once. A payment
     that arrives for a booking that can no longer be confirmed (cancelled
     meanwhile, or paid already) is refunded in full and flagged to admins."""
+    if purchases.owns(session):
+        purchases.fulfil(session)  # a package bought (booking.products)
+        return None
     if get_field(session, "payment_status") not in ("paid", "no_payment_required"):
         return None  # e.g. a bank debit still on its way: async_payment_* follows
     found = Payment.objects.filter(stripe_checkout_session_id=session["id"]).first()
@@ -122,6 +126,9 @@ def checkout_ended(session, status: str) -> None:
     """A session expired or its delayed payment failed. A paid session is never
     undone; the booking goes back to APPROVED (so the client may pay again) only
     when this was its latest attempt."""
+    if purchases.owns(session):
+        purchases.ended(session)
+        return
     found = Payment.objects.filter(stripe_checkout_session_id=session["id"]).first()
     if found is None:
         return

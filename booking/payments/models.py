@@ -17,6 +17,9 @@ class Payment(models.Model):
     class Provider(models.TextChoices):
         STRIPE = "stripe", "Stripe"
         OFFLINE = "offline", "Offline"
+        # A session of a package the client bought (booking.products): `amount`
+        # is what it covered, `paid_amount` the package price's share.
+        PACKAGE = "package", "Package session"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting payment"

@@ -27,6 +27,14 @@ logger = logging.getLogger(__name__)
 Provider = Payment.Provider
 
 
+# Stripe refunds run as a job; a package session is given back at once (its
+# ledger line is `booking.products`'); offline money is paid back by hand.
+REFUND_STATUS = {
+    Provider.STRIPE: Refund.Status.PENDING,
+    Provider.PACKAGE: Refund.Status.SUCCEEDED,
+}
+
+
 def refund_due(
     booking: Booking, paid: Decimal, *, by_client: bool, now=None
 ) -> Decimal:
@@ -72,7 +80,10 @@ def cancellation_refunds(booking: Booking, *, by_client: bool):
     """What cancelling now refunds by policy, payment by payment: what
     `after_cancel` pays back, and what the API quotes before a client cancels."""
     refunds = []
-    for payment in booking.payments.filter(status=Payment.Status.PAID):
+    # A package session goes back to the package, not as money
+    # (`booking.lifecycle.paying.return_package_session`).
+    paid = booking.payments.filter(status=Payment.Status.PAID)
+    for payment in paid.exclude(provider=Provider.PACKAGE):
         left = payment.paid_amount - payment.refunded_amount
         amount = min(refund_due(booking, left, by_client=by_client), left)
         if amount > 0:
@@ -98,9 +109,7 @@ def request_refund(payment: Payment, amount: Decimal, *, reason: str, key: str):
             "amount": amount,
             "currency": payment.currency,
             "reason": reason,
-            "status": Refund.Status.PENDING
-            if payment.provider == Provider.STRIPE
-            else Refund.Status.MANUAL,
+            "status": REFUND_STATUS.get(payment.provider, Refund.Status.MANUAL),
         },
     )
     # Money refunded because it should never have been taken (paid after a

@@ -23,6 +23,7 @@ from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
 from booking.privacy.lookup import PrivacyError, client_data, held_for
 from booking.privacy.models import AccessLogEntry
+from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets import exports
 from booking.team import services as team
@@ -55,9 +56,9 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     bookings = list(data.bookings.select_for_update(of=("self",)).order_by("pk"))
     applications = data.applications.select_for_update()
     accounts = ClientAccount.objects.filter(email__iexact=data.email)
-    if not (bookings or data.emails.exists() or applications.exists()) and not (
-        accounts.exists()
-    ):
+    packages = products_privacy.held(data.email)
+    held = bookings or packages or data.emails.exists() or applications.exists()
+    if not held and not accounts.exists():
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
@@ -82,6 +83,7 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
         data.emails, client_email=data.email, address="erased@anonymised.invalid"
     )
     exports.forget_searches_for(searched_as)
+    products_privacy.anonymise(data.email)
     # The client's account goes too: address, name, preferences, password and the
     # Stripe Customer id (issue 21); and any sign-in link still unused.
     accounts.delete()

@@ -21,6 +21,7 @@ from booking.notifications.models import OutboxEmail
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
 from booking.privacy.models import AccessLogEntry
+from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets.widgets import spreadsheet_safe
 from booking.team.models import Application
@@ -70,6 +71,15 @@ class ClientData:
     def applications(self):
         """Applications to join the practice from this address (booking.team)."""
         return Application.objects.filter(email__iexact=self.email)
+
+    @property
+    def packages(self):
+        """The client's packages (booking.products) and their ledger lines."""
+        return products_privacy.entitlements_of(self.email)
+
+    @property
+    def package_lines(self):
+        return products_privacy.lines_of(self.email)
 
     def counts(self) -> dict[str, int]:
         return {kind: getattr(self, kind).count() for kind in BUNDLE_FIELDS}
@@ -178,6 +188,8 @@ BUNDLE_FIELDS = {
         "decided_at",
         "decline_reason",
     ),
+    "packages": products_privacy.PACKAGE_FIELDS,
+    "package_lines": products_privacy.LINE_FIELDS,
 }
 
 
@@ -225,6 +237,7 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
             _fields(application, BUNDLE_FIELDS["applications"])
             for application in data.applications.order_by("pk")
         ],
+        **products_privacy.bundle_rows(data.email),
     }
 
 

@@ -27,6 +27,7 @@ from booking.lifecycle import selectors, series, services
 from booking.notifications import emails
 from booking.payments import provider, refunds
 from booking.payments.models import Payment
+from booking.products import ledger
 from booking.scheduling import calendar_files
 from booking.web.forms import ReasonForm, ReviewForm
 from booking.web.views import manage_link_view, problem_page, rate_limited
@@ -100,6 +101,11 @@ def booking_page(booking: Booking, *, token: str) -> dict:
         "link_days": tokens.lifetime(Purpose.MANAGE).days,
         "cutoff_hours": settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS,
         "pay_online": provider.stripe_enabled(),
+        "package_sessions": (
+            ledger.sessions_left(booking.client_email, service=booking.service)
+            if options.needs_payment
+            else 0
+        ),
         "refunds": booking.refunds.all(),
         "refund_quote": (
             (

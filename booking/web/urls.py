@@ -14,6 +14,7 @@ from booking.web import (
     confirmation,
     payments,
     picker,
+    products,
     team,
     views,
 )
@@ -148,5 +149,19 @@ urlpatterns += [
         "account/password/remove/",
         account_password.remove_password,
         name="account_password_remove",
+    ),
+]
+
+# Packages (booking/web/products.py, issue 22): on sale, buying, the client's own,
+# and paying a booking with a package session.
+urlpatterns += [
+    path("packages/", products.packages, name="packages"),
+    path("packages/<int:package_id>/buy/", products.buy, name="package_buy"),
+    path("packages/bought/<int:purchase_id>/", products.bought, name="package_bought"),
+    path("account/packages/", products.my_packages, name="account_packages"),
+    path(
+        "book/manage/<str:token>/pay/package/",
+        products.pay_with_package,
+        name="pay_with_package",
     ),
 ]

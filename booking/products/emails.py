@@ -1,0 +1,76 @@
+"""Emails about a client's package: the receipt, "N sessions left", the expiry
+warning and the expired notice. Each is a `ProductEmail` row written once per
+key in the transaction that causes it, then sent by a django-q2 task
+(`booking.tasks.send_product_email`) after commit."""
+
+from functools import partial
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from booking.notifications.emails import send_now
+from booking.products.models import Entitlement, ProductEmail
+
+KINDS = (
+    "package_receipt",
+    "sessions_left",
+    "package_expiry_warning",
+    "package_expired",
+)
+
+
+def queue(entitlement: Entitlement, kind: str, *, occurrence: str = ""):
+    """Write the email (None if its key was written before) and send it after
+    commit."""
+    assert kind in KINDS, kind
+    key = f"entitlement:{entitlement.pk}:{kind}:{occurrence}"
+    try:
+        with transaction.atomic():
+            email = ProductEmail.objects.create(
+                key=key,
+                entitlement=entitlement,
+                kind=kind,
+                recipient=entitlement.client_email,
+            )
+    except IntegrityError:
+        return None
+    transaction.on_commit(
+        partial(async_task, "booking.tasks.send_product_email", email.pk),
+        robust=True,
+    )
+    return email
+
+
+def context(entitlement: Entitlement) -> dict:
+    site = settings.SITE_URL
+    left = entitlement.lines.aggregate(total=Sum("sessions"))["total"] or 0
+    return {
+        "entitlement": entitlement,
+        "package": entitlement.package,
+        "purchase": entitlement.purchase,
+        "left": left,
+        "account_url": site + reverse("booking:account_packages"),
+        "zone": ZoneInfo(settings.TIME_ZONE),
+        "practice": settings.BOOKING_PRACTICE_NAME,
+        "accent": settings.BOOKING_EMAIL_ACCENT,
+        "site_url": site,
+        "site_host": urlsplit(site).netloc,
+    }
+
+
+def send(email_id: int) -> str:
+    """The task: send the email unless it went already (or the client was erased)."""
+    email = ProductEmail.objects.select_related("entitlement__package").get(pk=email_id)
+    if email.sent_at is not None:
+        return "already sent"
+    if email.entitlement.anonymised_at is not None:
+        return "client erased"
+    send_now(email.kind, context(email.entitlement), [email.recipient])
+    ProductEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now())
+    return "sent"
