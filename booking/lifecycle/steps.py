@@ -131,8 +131,11 @@ def insert(booking: Booking) -> None:
 def take_place(booking: Booking) -> str:
     """Decide, under the client's lock, whether a booking about to become active
     holds the client's one place (`booking.products.allowance`); returns the
-    field to save with it."""
-    booking.counts_toward_limit = allowance.counts_toward_limit(booking)
+    field to save with it. A series' or course's later meetings never do: they
+    are held under the first booking's place."""
+    booking.counts_toward_limit = (
+        booking.parent_id is None and allowance.counts_toward_limit(booking)
+    )
     return "counts_toward_limit"
 
 
