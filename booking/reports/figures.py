@@ -348,7 +348,8 @@ def clients(selection: Selection) -> Table:
     email = Lower("client_email")
     inner = (
         selection.bookings()
-        .filter(verified_at__isnull=False)
+        # Bookings after the range cannot be anyone's first within it.
+        .filter(verified_at__isnull=False, start__lt=selection.end)
         .exclude(status=S.REJECTED)
         .annotate(
             email=email,
