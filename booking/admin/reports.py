@@ -17,6 +17,7 @@ from wagtail.admin.menu import MenuItem
 from booking.admin.permissions import forbidden, own_consultant, sees_everyone
 from booking.reports import charts, figures
 from booking.reports.filters import OTHERS_FIGURES, ReportFilterForm, asks_for_others
+from booking.reports.tables import Table
 from booking.spreadsheets.exports import table_response
 
 TEMPLATE = "booking/admin/reports/index.html"
@@ -60,7 +61,7 @@ def reports_view(request):
     return TemplateResponse(request, TEMPLATE, context, status=status)
 
 
-def _shown(table: figures.Table, query: str) -> dict:
+def _shown(table: Table, query: str) -> dict:
     return {
         "table": table,
         "svgs": [charts.svg(chart) for chart in table.charts],

@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from pygal.style import Style
 
-from booking.reports.figures import Chart
+from booking.reports.tables import Chart
 
 # Colours with at least 3:1 contrast against white, told apart by more than hue.
 STYLE = Style(
@@ -25,11 +25,11 @@ STYLE = Style(
     opacity_hover="0.85",
     colors=("#1d5c8a", "#b5532a", "#2f7d4f", "#6b4c9a"),
     font_family="system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
-    title_font_size=18,
-    label_font_size=13,
-    major_label_font_size=13,
-    legend_font_size=14,
-    value_font_size=13,
+    title_font_size=20,
+    label_font_size=16,
+    major_label_font_size=16,
+    legend_font_size=17,
+    value_font_size=16,
     no_data_font_size=22,
     guide_stroke_color="#cbd2d9",
     major_guide_stroke_color="#9aa5b1",
@@ -45,26 +45,29 @@ _ids = count(1)
 
 def svg(chart: Chart) -> str:
     """The chart as markup safe to put in a page."""
-    height = 140 + 34 * len(chart.labels) if chart.kind == "horizontal" else 380
+    height = 150 + 44 * len(chart.labels) if chart.kind == "horizontal" else 400
     drawing = KINDS[chart.kind](
         style=STYLE,
         js=[],
         disable_xml_declaration=True,
-        width=760,
+        width=600,
         height=max(260, min(height, 900)),
         show_legend=len(chart.series) > 1,
         legend_at_bottom=True,
-        print_values=len(chart.labels) <= 12,
         x_label_rotation=30
         if chart.kind != "horizontal" and len(chart.labels) > 6
         else 0,
         truncate_label=-1,
         no_data_text="Nothing in this range",
         value_formatter=_formatter(chart.unit),
+        **_whole_steps(chart),
     )
-    drawing.x_labels = chart.labels
+    # pygal draws a horizontal chart's first label at the bottom; a funnel and a
+    # list of consultants read from the top.
+    flip = slice(None, None, -1) if chart.kind == "horizontal" else slice(None)
+    drawing.x_labels = chart.labels[flip]
     for name, values in chart.series:
-        drawing.add(name, [float(value) for value in values])
+        drawing.add(name, [float(value) for value in values[flip]])
     number = next(_ids)
     markup = SCRIPT.sub("", drawing.render(is_unicode=True))
     labelled = (
@@ -80,11 +83,19 @@ def svg(chart: Chart) -> str:
     return mark_safe(markup)
 
 
+def _whole_steps(chart: Chart) -> dict:
+    """Counts get whole-number steps (no "0.2 bookings") while they are small."""
+    largest = max((max(values, default=0) for _, values in chart.series), default=0)
+    if chart.unit or largest > 10:
+        return {}
+    return {"y_labels": list(range(0, int(largest) + 2))}
+
+
 def _formatter(unit: str):
     if unit == "%":
         return lambda value: f"{value:g} %"
     if unit:
-        return lambda value: f"{value:,.2f} {unit}"
+        return lambda value: f"{value:,.0f} {unit}"
     return lambda value: f"{value:g}"
 
 

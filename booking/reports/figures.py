@@ -9,33 +9,27 @@ Which moment puts a row in the range: a booking's session start (funnel,
 cancellations, utilisation, clients, lead time), a payment's `paid_at`, a
 refund's `created_at` (when it was decided)."""
 
-from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
     DurationField,
     ExpressionWrapper,
     F,
-    Min,
     Q,
     Sum,
     Value,
-    Window,
 )
-from django.db.models.functions import Lower, TruncMonth
+from django.db.models.functions import TruncMonth
 
-from booking.core.models import Consultant
 from booking.core.states import BookingStatus as S
 from booking.payments.models import Payment, Refund
+from booking.reports import people
 from booking.reports.filters import Selection
-from booking.scheduling.slots import open_hours
+from booking.reports.tables import Chart, Table, in_range, month_text, percent
 
-# Sessions that took a consultant's time, or firmly will.
-BOOKED = (S.CONFIRMED, S.COMPLETED, S.NO_SHOW)
 ZERO = Value(
     Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2)
 )
@@ -48,44 +42,10 @@ LEAD_BUCKETS = (
 )
 
 
-@dataclass(frozen=True)
-class Chart:
-    """What one SVG shows: labels along one axis, one or more named series."""
-
-    title: str
-    labels: list[str]
-    series: list[tuple[str, list]]
-    kind: str = "bar"  # bar, horizontal, stacked
-    unit: str = ""
-
-
-@dataclass(frozen=True)
-class Table:
-    """One report: its table (the chart's text alternative and its download) and
-    the charts drawn from it."""
-
-    slug: str
-    title: str
-    description: str
-    headers: list[str]
-    rows: list[list]
-    charts: list[Chart] = field(default_factory=list)
-
-
-def _in_range(bookings, selection: Selection):
-    return bookings.filter(start__gte=selection.start, start__lt=selection.end)
-
-
-def _percent(part, whole) -> Decimal:
-    if not whole:
-        return Decimal("0.0")
-    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))
-
-
 def funnel(selection: Selection) -> Table:
     """How far the bookings of the range got: requested, email verified,
     approved, paid (or confirmed free), completed; each step's drop-off."""
-    counts = _in_range(selection.bookings(), selection).aggregate(
+    counts = in_range(selection.bookings(), selection).aggregate(
         requested=Count("pk"),
         verified=Count("pk", filter=Q(verified_at__isnull=False)),
         approved=Count(
@@ -109,8 +69,8 @@ def funnel(selection: Selection) -> Table:
                 label,
                 count,
                 dropped,
-                _percent(dropped, before),
-                _percent(count, counts["requested"]),
+                percent(dropped, before),
+                percent(count, counts["requested"]),
             ]
         )
         before = count
@@ -122,7 +82,7 @@ def funnel(selection: Selection) -> Table:
         headers=[
             "Step",
             "Bookings",
-            "Lost since previous step",
+            "Lost since the step before",
             "Lost %",
             "% of requested",
         ],
@@ -142,7 +102,7 @@ def cancellations(selection: Selection) -> Table:
     """Per consultant: sessions in the range, how many were cancelled and how
     many clients did not come."""
     per_consultant = (
-        _in_range(selection.bookings(), selection)
+        in_range(selection.bookings(), selection)
         .exclude(status=S.DRAFT)
         .values("consultant_id", "consultant__name")
         .annotate(
@@ -157,9 +117,9 @@ def cancellations(selection: Selection) -> Table:
             row["consultant__name"],
             row["sessions"],
             row["cancelled"],
-            _percent(row["cancelled"], row["sessions"]),
+            percent(row["cancelled"], row["sessions"]),
             row["no_show"],
-            _percent(row["no_show"], row["sessions"]),
+            percent(row["no_show"], row["sessions"]),
         ]
         for row in per_consultant
     ]
@@ -226,7 +186,7 @@ def revenue(selection: Selection) -> Table:
     )
     totals: dict[tuple, list[Decimal]] = {}
     for row in paid.union(refunded, all=True):
-        key = (_month(row["month"]), row["currency"])
+        key = (month_text(row["month"]), row["currency"])
         sums = totals.setdefault(key, [Decimal("0.00"), Decimal("0.00")])
         sums[0] += row["received"] or 0
         sums[1] += row["refunded"] or 0
@@ -258,137 +218,6 @@ def revenue(selection: Selection) -> Table:
     )
 
 
-def _month(value) -> str:
-    """A month as `2026-03`, from a datetime or SQLite's text."""
-    return value[:7] if isinstance(value, str) else f"{value:%Y-%m}"
-
-
-def _hours(duration: timedelta | None) -> Decimal:
-    seconds = duration.total_seconds() if duration else 0
-    return (Decimal(seconds) / 3600).quantize(Decimal("0.1"))
-
-
-def utilisation(selection: Selection) -> Table:
-    """Booked hours (confirmed, completed and no-show sessions; of the chosen
-    service only, when one is chosen) over open hours (working hours minus time
-    off, from the slot engine's `open_hours`), per consultant."""
-    consultants = Consultant.objects.order_by("name", "pk")
-    if selection.consultant:
-        consultants = consultants.filter(pk=selection.consultant.pk)
-    booked = Q(
-        bookings__status__in=BOOKED,
-        bookings__start__gte=selection.start,
-        bookings__start__lt=selection.end,
-    )
-    if selection.service:
-        booked &= Q(bookings__service=selection.service)
-    consultants = list(
-        consultants.annotate(
-            booked=Sum(
-                ExpressionWrapper(
-                    F("bookings__end") - F("bookings__start"),
-                    output_field=DurationField(),
-                ),
-                filter=booked,
-            )
-        )
-    )
-    spans = open_hours(
-        consultants=consultants, start=selection.start, end=selection.end
-    )
-    rows = []
-    for consultant in consultants:
-        available = sum(
-            (span.end - span.start for span in spans[consultant.pk]), timedelta()
-        )
-        booked_hours, open_hours_ = _hours(consultant.booked), _hours(available)
-        if not (booked_hours or open_hours_):
-            continue
-        rows.append(
-            [
-                consultant.name,
-                booked_hours,
-                open_hours_,
-                _percent(booked_hours, open_hours_),
-            ]
-        )
-    return Table(
-        slug="utilisation",
-        title="Consultant utilisation",
-        description="Booked hours as a share of each consultant's open hours "
-        "(working hours minus time off) in the range.",
-        headers=["Consultant", "Booked hours", "Open hours", "Utilisation %"],
-        rows=rows,
-        charts=[
-            Chart(
-                title="Utilisation",
-                labels=[row[0] for row in rows],
-                series=[("Utilisation %", [row[3] for row in rows])],
-                kind="horizontal",
-                unit="%",
-            )
-        ],
-    )
-
-
-CLIENTS_SQL = """
-SELECT t.month, COUNT(DISTINCT CASE WHEN t.first_start >= t.month THEN t.email END),
-       COUNT(DISTINCT CASE WHEN t.first_start < t.month THEN t.email END)
-FROM ({inner}) t
-WHERE t.start >= %s AND t.start < %s
-GROUP BY t.month ORDER BY t.month
-"""
-
-
-def clients(selection: Selection) -> Table:
-    """Per month: clients (by email, ignoring case) with a verified booking whose
-    first such booking in the selection was that month (new), or earlier
-    (returning). A window function finds each client's first booking, so the
-    whole history is read once, in the database."""
-    email = Lower("client_email")
-    inner = (
-        selection.bookings()
-        # Bookings after the range cannot be anyone's first within it.
-        .filter(verified_at__isnull=False, start__lt=selection.end)
-        .exclude(status=S.REJECTED)
-        .annotate(
-            email=email,
-            month=TruncMonth("start"),
-            first_start=Window(Min("start"), partition_by=[email]),
-        )
-        .values("email", "month", "first_start", "start")
-        .order_by()
-    )
-    sql, params = inner.query.sql_with_params()
-    bounds = [
-        connection.ops.adapt_datetimefield_value(moment)
-        for moment in (selection.start, selection.end)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(CLIENTS_SQL.format(inner=sql), [*params, *bounds])
-        found = cursor.fetchall()
-    rows = [[_month(month), new, returning] for month, new, returning in found]
-    return Table(
-        slug="clients",
-        title="New and returning clients",
-        description="Clients with a session each month: first time, or back "
-        "after an earlier session.",
-        headers=["Month", "New clients", "Returning clients"],
-        rows=rows,
-        charts=[
-            Chart(
-                title="New and returning clients",
-                labels=[row[0] for row in rows],
-                series=[
-                    ("New", [row[1] for row in rows]),
-                    ("Returning", [row[2] for row in rows]),
-                ],
-                kind="stacked",
-            )
-        ],
-    )
-
-
 def lead_time(selection: Selection) -> Table:
     """How long before the session clients asked for it: verified bookings in
     the range, counted in buckets of (session start − request time)."""
@@ -400,7 +229,7 @@ def lead_time(selection: Selection) -> Table:
             within &= Q(lead__lt=high)
         buckets[f"b{number}"] = Count("pk", filter=within)
     counts = (
-        _in_range(selection.bookings(), selection)
+        in_range(selection.bookings(), selection)
         .filter(verified_at__isnull=False)
         .annotate(lead=lead)
         .aggregate(**buckets)
@@ -408,7 +237,7 @@ def lead_time(selection: Selection) -> Table:
     values = [counts[f"b{number}"] for number in range(len(LEAD_BUCKETS))]
     total = sum(values)
     rows = [
-        [label, count, _percent(count, total)]
+        [label, count, percent(count, total)]
         for (label, _, _), count in zip(LEAD_BUCKETS, values, strict=True)
     ]
     return Table(
@@ -432,7 +261,7 @@ REPORTS = {
     "funnel": funnel,
     "cancellations": cancellations,
     "revenue": revenue,
-    "utilisation": utilisation,
-    "clients": clients,
+    "utilisation": people.utilisation,
+    "clients": people.clients,
     "lead-time": lead_time,
 }

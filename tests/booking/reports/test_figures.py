@@ -9,7 +9,7 @@ import pytest
 
 from booking.core.states import BookingStatus as S
 from booking.payments.models import Payment
-from booking.reports import figures
+from booking.reports import figures, people
 from booking.reports.filters import Selection
 from tests.availability_factories import bulk_bookings
 from tests.booking.reports.data import march, pay, practice
@@ -67,7 +67,7 @@ def test_revenue_follows_the_consultant_and_service_filters(data):
 
 
 def test_utilisation_is_booked_hours_over_open_hours(data):
-    rows = figures.utilisation(in_march()).rows
+    rows = people.utilisation(in_march()).rows
     # Ada: a completed and a no-show session of 50 minutes in 88 open hours.
     # Ben has no hours: his booked session shows, at 0 % of nothing.
     assert rows == [
@@ -79,9 +79,9 @@ def test_utilisation_is_booked_hours_over_open_hours(data):
 def test_new_and_returning_clients_by_email_ignoring_case(data):
     # Ann first came in February (as Ann@…), so March has her back; bob, cat,
     # dan and eve are new; fay was rejected, xan never verified.
-    assert figures.clients(in_march()).rows == [["2026-03", 4, 1]]
+    assert people.clients(in_march()).rows == [["2026-03", 4, 1]]
     february = Selection(first_day=date(2026, 2, 1), last_day=date(2026, 2, 28))
-    assert figures.clients(february).rows == [["2026-02", 1, 0]]
+    assert people.clients(february).rows == [["2026-02", 1, 0]]
 
 
 def test_lead_time_buckets(data):
