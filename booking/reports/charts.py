@@ -84,7 +84,10 @@ def svg(chart: Chart) -> str:
 
 
 def _whole_steps(chart: Chart) -> dict:
-    """Counts get whole-number steps (no "0.2 bookings") while they are small."""
+    """Shares run 0–100 %; counts get whole-number steps (no "0.2 bookings")
+    while they are small."""
+    if chart.unit == "%":
+        return {"range": (0, 100), "y_labels": list(range(0, 101, 20))}
     largest = max((max(values, default=0) for _, values in chart.series), default=0)
     if chart.unit or largest > 10:
         return {}

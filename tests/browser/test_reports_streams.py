@@ -3,7 +3,8 @@ Reports menu, filters by a consultant and a month, sees each chart beside its
 table, and downloads the revenue table. Screenshots at desktop and phone size (the
 charts are looked at); axe-core finds no violation on the page.
 
-(Streams, the other half of issue 25, is not built yet: see the README.)"""
+(Streams, the other half of issue 25, is not built yet; its steps join this module
+when it is.)"""
 
 import csv
 import io
