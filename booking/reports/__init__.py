@@ -1,0 +1,1 @@
+"""Aggregates and charts for the Reports section."""
