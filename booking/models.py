@@ -13,6 +13,7 @@ from booking.core.models import (  # noqa: F401
     validate_time_zone,
 )
 from booking.intake.models import ServiceQuestion  # noqa: F401
+from booking.messaging.models import Attachment, Conversation, Message  # noqa: F401
 from booking.notifications.models import OutboxEmail  # noqa: F401
 from booking.payments.models import (  # noqa: F401
     Earning,

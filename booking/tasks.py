@@ -14,6 +14,7 @@ from booking.admin.permissions import intake_visible_to
 from booking.core.models import Booking, payment_due_before
 from booking.core.states import BookingStatus
 from booking.lifecycle import services
+from booking.messaging import notify
 from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
 from booking.privacy import retention
@@ -139,3 +140,9 @@ def refresh_outside_calendar(calendar_id: int) -> str:
     if calendar is None:
         return f"Outside calendar {calendar_id} no longer exists."
     return feeds.refresh(calendar)
+
+
+def send_message_notices() -> int:
+    """Every 5 minutes: the "new message" emails that waited for their batch
+    time (booking.messaging.notify)."""
+    return notify.send_batched()

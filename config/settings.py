@@ -578,3 +578,30 @@ TEAM_APPLICATION_RETENTION_DAYS = int(env("TEAM_APPLICATION_RETENTION_DAYS", "18
 # a signed-in client's browser stays signed in.
 CLIENT_SIGN_IN_LINK_MINUTES = int(env("CLIENT_SIGN_IN_LINK_MINUTES", "30"))
 CLIENT_SESSION_HOURS = int(env("CLIENT_SESSION_HOURS", str(24 * 14)))
+
+# --- secure messages and live updates (issue 24) ---
+# Messages (booking/messaging/): their length, how many files one may carry and
+# how large each may be; attachments are kept here, never under MEDIA_ROOT.
+MESSAGING_MAX_LENGTH = int(env("MESSAGING_MAX_LENGTH", "5000"))
+MESSAGING_MAX_ATTACHMENTS = int(env("MESSAGING_MAX_ATTACHMENTS", "5"))
+MESSAGING_ATTACHMENT_MAX_BYTES = int(
+    env("MESSAGING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+MESSAGING_ATTACHMENT_ROOT = Path(
+    env("MESSAGING_ATTACHMENT_ROOT", str(BASE_DIR / ".local" / "messages"))
+)
+# At most one "new message" email per conversation and recipient this often.
+MESSAGING_EMAIL_BATCH_MINUTES = int(env("MESSAGING_EMAIL_BATCH_MINUTES", "15"))
+# WebSockets (Django Channels, config/asgi.py): Redis carries events between
+# server processes when REDIS_URL is set; one process's memory otherwise.
+ASGI_APPLICATION = "config.asgi.application"
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}

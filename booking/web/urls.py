@@ -7,7 +7,16 @@ from anymail.exceptions import AnymailConfigurationError
 from django.http import Http404
 from django.urls import URLPattern, include, path
 
-from booking.web import account, calendar, confirmation, payments, picker, team, views
+from booking.web import (
+    account,
+    calendar,
+    confirmation,
+    messages,
+    payments,
+    picker,
+    team,
+    views,
+)
 
 
 def set_up_only(view):
@@ -128,4 +137,26 @@ urlpatterns += [
     path("account/details/", account.details, name="account_details"),
     path("account/data/", account.download_data, name="account_data"),
     path("account/delete/", account.delete, name="account_delete"),
+]
+
+# Secure messages (booking/web/messages.py): from a booking's emailed link or the
+# account, the conversation and its attachments.
+urlpatterns += [
+    path(
+        "book/manage/<str:token>/messages/",
+        messages.from_booking,
+        name="manage_messages",
+    ),
+    path("account/messages/", messages.my_messages, name="my_messages"),
+    path(
+        "account/messages/start/<str:reference>/",
+        messages.start,
+        name="start_conversation",
+    ),
+    path("messages/<int:pk>/", messages.conversation, name="conversation"),
+    path(
+        "messages/attachments/<int:pk>/",
+        messages.attachment,
+        name="message_attachment",
+    ),
 ]

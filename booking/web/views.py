@@ -37,6 +37,7 @@ from booking.web.forms import (
     ReviewForm,
     TimeZoneForm,
 )
+from booking.web.watching import watch_booking
 
 Purpose = BookingToken.Purpose
 
@@ -170,6 +171,8 @@ def status(request):
             form.add_error(
                 "reference", "No booking has that reference. Check it and try again."
             )
+        else:
+            watch_booking(request, booking)
     return TemplateResponse(
         request,
         "booking/status.html",
