@@ -1,26 +1,35 @@
 """Conversations between a client (by email address) and a consultant, their
 messages and the files attached to them."""
 
+import os
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils.functional import LazyObject
 
 from booking.core.models import Booking, Consultant
 
 
-class AttachmentStorage(LazyObject):
+class AttachmentStorage(FileSystemStorage):
     """Attachments live under MESSAGING_ATTACHMENT_ROOT, never under MEDIA_ROOT:
-    no web server serves them; only the view that checks who is asking does."""
+    no web server serves them; only the views that check who is asking do. The
+    folder is read from the settings at each use."""
 
-    def _setup(self):
-        self._wrapped = FileSystemStorage(
-            location=settings.MESSAGING_ATTACHMENT_ROOT, base_url=None
-        )
+    @property
+    def base_location(self):
+        return str(settings.MESSAGING_ATTACHMENT_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
 
 
-attachment_storage = AttachmentStorage()
+ATTACHMENTS = AttachmentStorage()
+
+
+def attachment_storage():
+    return ATTACHMENTS
 
 
 class Side(models.TextChoices):
