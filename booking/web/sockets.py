@@ -77,6 +77,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.visitor = await visitor_of(self.scope)
         self.groups = await self.groups_for(self.visitor)
         if not self.groups:
+            # Accepted, then closed with a code of our own: a refusal before
+            # accepting reaches the browser as a network error it would retry.
+            await self.accept()
             await self.close(code=REFUSED)
             return
         for group in self.groups:

@@ -6,8 +6,8 @@ only with the permission, and each reading is in the access log."""
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.test import Client
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from booking.core import tokens
 from booking.core.models import BookingToken
