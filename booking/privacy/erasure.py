@@ -17,6 +17,7 @@ from wagtail.models import ModelLogEntry
 
 from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, BookingStatus
+from booking.messaging import privacy as messaging
 from booking.notifications.models import OutboxEmail
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
@@ -52,7 +53,12 @@ def erase_client(*, email: str, user, request=None) -> list[str]:
     data = client_data(email)
     bookings = list(data.bookings.select_for_update(of=("self",)).order_by("pk"))
     applications = data.applications.select_for_update()
-    if not bookings and not data.emails.exists() and not applications.exists():
+    if (
+        not bookings
+        and not data.emails.exists()
+        and not applications.exists()
+        and not data.messages.exists()
+    ):
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
@@ -70,6 +76,8 @@ def erase_client(*, email: str, user, request=None) -> list[str]:
     searched_as = {data.email}
     searched_as |= {text for b in bookings for text in (b.client_name, b.client_phone)}
     _scrub_session_emails(bookings)
+    # Conversations hang on the bookings: gone before these are anonymised.
+    messaging.forget(data.email)
     for booking in bookings:
         anonymise(booking, actor=user, action="booking.erase", with_review=True)
     # Emails to the address about someone else's booking, if any.

@@ -16,6 +16,7 @@ from wagtail.models import Revision
 from booking.core.errors import BookingError
 from booking.core.models import Booking
 from booking.core.states import OPEN, BookingStatus
+from booking.messaging import privacy as messaging
 from booking.notifications.models import OutboxEmail
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
@@ -69,6 +70,11 @@ class ClientData:
     def applications(self):
         """Applications to join the practice from this address (booking.team)."""
         return Application.objects.filter(email__iexact=self.email)
+
+    @property
+    def messages(self):
+        """Secure messages with consultants (booking.messaging), both ways."""
+        return messaging.messages_of(self.email)
 
     def counts(self) -> dict[str, int]:
         return {kind: getattr(self, kind).count() for kind in BUNDLE_FIELDS}
@@ -177,6 +183,7 @@ BUNDLE_FIELDS = {
         "decided_at",
         "decline_reason",
     ),
+    "messages": messaging.BUNDLE_FIELDS,
 }
 
 
@@ -222,12 +229,14 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
             _fields(application, BUNDLE_FIELDS["applications"])
             for application in data.applications.order_by("pk")
         ],
+        "messages": messaging.bundle_rows(data.email),
     }
 
 
 def export_bundle(*, email: str, user, request=None) -> bytes:
     """A .zip of everything held about `email`: data.json, and bookings.csv,
-    emails.csv, payments.csv, refunds.csv, reviews.csv and applications.csv.
+    emails.csv, payments.csv, refunds.csv, reviews.csv, applications.csv and
+    messages.csv, with the messages' attachments under attachments/.
     Logged."""
     data = client_data(email)
     rows = bundle_rows(data)
@@ -237,6 +246,9 @@ def export_bundle(*, email: str, user, request=None) -> bytes:
         bundle.writestr("data.json", json.dumps(document, indent=2, default=str))
         for kind, kind_rows in rows.items():
             bundle.writestr(f"{kind}.csv", _csv(BUNDLE_FIELDS[kind], kind_rows))
+        for attachment in messaging.attachments_of(data.email):
+            with attachment.file.open("rb") as file:
+                bundle.writestr(messaging.bundle_name(attachment), file.read())
     record_access(
         user=user, action=Action.DATA_EXPORTED, target=held_for(data), request=request
     )
