@@ -15,7 +15,10 @@
       ws.onmessage = function (e) {
         try { onEvent(JSON.parse(e.data), ws); } catch (err) { /* not ours */ }
       };
-      ws.onopen = function () { tries = 0; };
+      ws.onopen = function () {
+        tries = 0;
+        document.documentElement.dataset.live = "open";
+      };
       ws.onclose = function (e) {
         // 4403: not allowed; 1006 with no server (runserver): stay a plain page.
         if (e.code === 4403 || tries > 4) return;
