@@ -605,3 +605,9 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
+# LiveKit video rooms (booking/messaging/video.py), when all three are set; a
+# participant's access token works this many minutes.
+LIVEKIT_URL = env("LIVEKIT_URL", "")
+LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
+LIVEKIT_API_SECRET = env("LIVEKIT_API_SECRET", "")
+LIVEKIT_TOKEN_MINUTES = int(env("LIVEKIT_TOKEN_MINUTES", "15"))
