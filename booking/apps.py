@@ -11,6 +11,9 @@ class BookingConfig(AppConfig):
 
         from booking.core import ratelimit
 
+        # Booking state changes reach the live sockets through django-fsm's signal.
+        from booking.messaging import live  # noqa: F401
+
         # The ESPs' delivery webhooks reach the outbox through anymail's signal.
         from booking.notifications import outbox  # noqa: F401
 

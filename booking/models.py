@@ -18,6 +18,7 @@ from booking.core.models import (  # noqa: F401
 )
 from booking.courses.models import CourseMeeting  # noqa: F401
 from booking.intake.models import ServiceQuestion  # noqa: F401
+from booking.messaging.models import Attachment, Conversation, Message  # noqa: F401
 from booking.notifications.models import OutboxEmail  # noqa: F401
 from booking.payments.models import (  # noqa: F401
     Earning,

@@ -14,6 +14,7 @@ from booking.admin.permissions import intake_visible_to
 from booking.core.models import Booking, payment_due_before
 from booking.core.states import BookingStatus
 from booking.lifecycle import services
+from booking.messaging import notify
 from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
 from booking.privacy import retention
@@ -157,3 +158,9 @@ def warn_expiring_packages() -> int:
 
 def send_product_email(email_id: int) -> str:
     return product_emails.send(email_id)
+
+
+def send_message_notices() -> int:
+    """Every 5 minutes: the "new message" emails that waited for their batch
+    time (booking.messaging.notify)."""
+    return notify.send_batched()

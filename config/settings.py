@@ -627,3 +627,36 @@ BOOKING_SERIES_MAX_OCCURRENCES = int(
 CLIENT_ACTIVE_BOOKINGS_BASE = max(int(env("CLIENT_ACTIVE_BOOKINGS_BASE", "1")), 1)
 # Days before an entitlement expires that the warning email goes out.
 PACKAGE_EXPIRY_WARNING_DAYS = int(env("PACKAGE_EXPIRY_WARNING_DAYS", "14"))
+
+# --- secure messages and live updates (issue 24) ---
+# Messages (booking/messaging/): their length, how many files one may carry and
+# how large each may be; attachments are kept here, never under MEDIA_ROOT.
+MESSAGING_MAX_LENGTH = int(env("MESSAGING_MAX_LENGTH", "5000"))
+MESSAGING_MAX_ATTACHMENTS = int(env("MESSAGING_MAX_ATTACHMENTS", "5"))
+MESSAGING_ATTACHMENT_MAX_BYTES = int(
+    env("MESSAGING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+MESSAGING_ATTACHMENT_ROOT = Path(
+    env("MESSAGING_ATTACHMENT_ROOT", str(BASE_DIR / ".local" / "messages"))
+)
+# At most one "new message" email per conversation and recipient this often.
+MESSAGING_EMAIL_BATCH_MINUTES = int(env("MESSAGING_EMAIL_BATCH_MINUTES", "15"))
+# WebSockets (Django Channels, config/asgi.py): Redis carries events between
+# server processes when REDIS_URL is set; one process's memory otherwise.
+ASGI_APPLICATION = "config.asgi.application"
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+        if REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}
+# LiveKit video rooms (booking/messaging/video.py), when all three are set; a
+# participant's access token works this many minutes.
+LIVEKIT_URL = env("LIVEKIT_URL", "")
+LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
+LIVEKIT_API_SECRET = env("LIVEKIT_API_SECRET", "")
+LIVEKIT_TOKEN_MINUTES = int(env("LIVEKIT_TOKEN_MINUTES", "15"))

@@ -30,6 +30,7 @@ class OutboxEmail(models.Model):
         CONSULTANT_CANCELLED = "consultant_cancelled", "Consultant: booking cancelled"
         CONSULTANT_REMINDER = "consultant_reminder", "Consultant: session reminder"
         SESSION_ENDED = "session_ended", "Consultant: session ended, mark completed"
+        NEW_MESSAGE = "new_message", "New secure message (never its words)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -18,6 +18,7 @@ from wagtail.models import ModelLogEntry
 from booking.accounts.models import ClientAccount, SignInLink
 from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, BookingStatus
+from booking.messaging import privacy as messaging
 from booking.notifications.models import OutboxEmail
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
@@ -58,7 +59,7 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     accounts = ClientAccount.objects.filter(email__iexact=data.email)
     packages = products_privacy.held(data.email)
     held = bookings or packages or data.emails.exists() or applications.exists()
-    if not held and not accounts.exists():
+    if not held and not accounts.exists() and not data.messages.exists():
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
@@ -76,6 +77,8 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     searched_as = {data.email}
     searched_as |= {text for b in bookings for text in (b.client_name, b.client_phone)}
     _scrub_session_emails(bookings)
+    # Conversations hang on the bookings: gone before these are anonymised.
+    messaging.forget(data.email)
     for booking in bookings:
         anonymise(booking, actor=user, action="booking.erase", with_review=True, by=by)
     # Emails to the address about someone else's booking, if any.

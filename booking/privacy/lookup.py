@@ -17,6 +17,7 @@ from booking.accounts.models import ClientAccount
 from booking.core.errors import BookingError
 from booking.core.models import Booking
 from booking.core.states import OPEN, BookingStatus
+from booking.messaging import privacy as messaging
 from booking.notifications.models import OutboxEmail
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
@@ -80,6 +81,11 @@ class ClientData:
     @property
     def package_lines(self):
         return products_privacy.lines_of(self.email)
+
+    @property
+    def messages(self):
+        """Secure messages with consultants (booking.messaging), both ways."""
+        return messaging.messages_of(self.email)
 
     def counts(self) -> dict[str, int]:
         return {kind: getattr(self, kind).count() for kind in BUNDLE_FIELDS}
@@ -192,6 +198,7 @@ BUNDLE_FIELDS = {
     ),
     "packages": products_privacy.PACKAGE_FIELDS,
     "package_lines": products_privacy.LINE_FIELDS,
+    "messages": messaging.BUNDLE_FIELDS,
 }
 
 
@@ -240,6 +247,7 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
             for application in data.applications.order_by("pk")
         ],
         **products_privacy.bundle_rows(data.email),
+        "messages": messaging.bundle_rows(data.email),
     }
 
 
@@ -268,7 +276,8 @@ def account_row(email: str) -> dict | None:
 
 def export_bundle(*, email: str, user, request=None, by: str = "") -> bytes:
     """A .zip of everything held about `email`: data.json, and bookings.csv,
-    emails.csv, payments.csv, refunds.csv, reviews.csv and applications.csv.
+    emails.csv, payments.csv, refunds.csv, reviews.csv, applications.csv and
+    messages.csv, with the messages' attachments under attachments/.
     Logged."""
     data = client_data(email)
     rows = bundle_rows(data)
@@ -283,6 +292,9 @@ def export_bundle(*, email: str, user, request=None, by: str = "") -> bytes:
         bundle.writestr("data.json", json.dumps(document, indent=2, default=str))
         for kind, kind_rows in rows.items():
             bundle.writestr(f"{kind}.csv", _csv(BUNDLE_FIELDS[kind], kind_rows))
+        for attachment in messaging.attachments_of(data.email):
+            with attachment.file.open("rb") as file:
+                bundle.writestr(messaging.bundle_name(attachment), file.read())
     record_access(
         user=user,
         action=Action.DATA_EXPORTED,

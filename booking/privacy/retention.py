@@ -1,6 +1,7 @@
 """Retention: `apply_retention` (a django-q2 schedule) anonymises finished bookings
 older than BOOKING_RETENTION_MONTHS and deletes drafts whose email was never
-verified after BOOKING_UNVERIFIED_RETENTION_HOURS."""
+verified after BOOKING_UNVERIFIED_RETENTION_HOURS, and deletes conversations
+with no message for BOOKING_RETENTION_MONTHS."""
 
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from wagtail.log_actions import log
 
 from booking.core.models import Booking, BookingToken
 from booking.core.states import FINAL, BookingStatus
+from booking.messaging import privacy as messaging
 from booking.payments.models import Payment
 from booking.privacy.erasure import anonymise, scrub_audit_log
 
@@ -27,7 +29,11 @@ def apply_retention(*, now: datetime | None = None) -> str:
     now = now or timezone.now()
     anonymised = anonymise_expired(now=now)
     deleted = delete_unverified(now=now)
-    return f"{anonymised} booking(s) anonymised, {deleted} unverified draft(s) deleted"
+    conversations = messaging.delete_quiet(before=retention_cutoff(now))
+    return (
+        f"{anonymised} booking(s) anonymised, {deleted} unverified draft(s) "
+        f"deleted, {conversations} quiet conversation(s) deleted"
+    )
 
 
 def retention_cutoff(now: datetime) -> datetime:

@@ -31,6 +31,7 @@ from booking.products import ledger
 from booking.scheduling import calendar_files
 from booking.web.forms import ReasonForm, ReviewForm
 from booking.web.views import manage_link_view, problem_page, rate_limited
+from booking.web.watching import watch_booking
 
 S = BookingStatus
 Purpose = BookingToken.Purpose
@@ -85,6 +86,7 @@ def booked(request, token, booking):
 def manage(request, token, booking):
     """The page behind every emailed link: the booking page plus what the client
     may do now (pay, move, cancel, review)."""
+    watch_booking(request, booking)
     return TemplateResponse(
         request, "booking/manage.html", booking_page(booking, token=token)
     )

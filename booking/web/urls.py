@@ -12,6 +12,7 @@ from booking.web import (
     account_password,
     calendar,
     confirmation,
+    messages,
     payments,
     picker,
     products,
@@ -163,5 +164,27 @@ urlpatterns += [
         "book/manage/<str:token>/pay/package/",
         products.pay_with_package,
         name="pay_with_package",
+    ),
+]
+
+# Secure messages (booking/web/messages.py): from a booking's emailed link or the
+# account, the conversation and its attachments.
+urlpatterns += [
+    path(
+        "book/manage/<str:token>/messages/",
+        messages.from_booking,
+        name="manage_messages",
+    ),
+    path("account/messages/", messages.my_messages, name="my_messages"),
+    path(
+        "account/messages/start/<str:reference>/",
+        messages.start,
+        name="start_conversation",
+    ),
+    path("messages/<int:pk>/", messages.conversation, name="conversation"),
+    path(
+        "messages/attachments/<int:pk>/",
+        messages.attachment,
+        name="message_attachment",
     ),
 ]

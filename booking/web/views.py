@@ -38,6 +38,7 @@ from booking.web.forms import (
     ReviewForm,
     TimeZoneForm,
 )
+from booking.web.watching import watch_booking
 
 Purpose = BookingToken.Purpose
 
@@ -178,6 +179,8 @@ def status(request):
             form.add_error(
                 "reference", "No booking has that reference. Check it and try again."
             )
+        else:
+            watch_booking(request, booking)
     return TemplateResponse(
         request,
         "booking/status.html",

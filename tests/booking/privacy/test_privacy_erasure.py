@@ -209,6 +209,7 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
         "refunds",
         "reviews",
         "applications",
+        "messages",
     }
     references = {b.reference for b in zelda}
     assert {row["reference"] for row in tables["bookings"]} == references
@@ -455,8 +456,8 @@ def test_retention_anonymises_old_finished_bookings_and_deletes_unverified_draft
     first = retention.apply_retention()
     second = retention.apply_retention()
 
-    assert first == "1 booking(s) anonymised, 1 unverified draft(s) deleted"
-    assert second == "0 booking(s) anonymised, 0 unverified draft(s) deleted"
+    assert first.startswith("1 booking(s) anonymised, 1 unverified draft(s) deleted")
+    assert second.startswith("0 booking(s) anonymised, 0 unverified draft(s) deleted")
     old.refresh_from_db()
     assert old.client_name == "Anonymised client" and old.client_notes == ""
     assert not old.emails.exclude(text_body=erasure.REMOVED).exists()
@@ -480,7 +481,7 @@ def test_retention_cancelled_drafts_are_deleted_too(service, settings):
     assert tasks.expire_stale_bookings() == 1
     assert Booking.objects.get(pk=draft.pk).status == S.CANCELLED
 
-    assert tasks.apply_retention().endswith("1 unverified draft(s) deleted")
+    assert "1 unverified draft(s) deleted" in tasks.apply_retention()
     assert not Booking.objects.filter(pk=draft.pk).exists()
     assert ModelLogEntry.objects.filter(
         action="booking.delete_unverified", object_id=str(draft.pk)
