@@ -102,6 +102,7 @@ BOOKING_ADMINS_SEE = {
     **{f"bookings:transition[{name}]": "a booking's action" for name in ACTIONS},
     "booking_calendar_move": "moving a booking from the calendar (its free times)",
     "booking_calendar_undo": "undoing a move in the calendar",
+    "booking_client_account": "a client's account, opened from one of their bookings",
     "api:staff_transition": "the staff API answers an action with the booking",
     "outbox:index": "Email & jobs",
     "outbox:index_results": "Email & jobs",
