@@ -131,6 +131,8 @@ BUNDLE_FIELDS = {
         "created_at",
         "cancel_reason",
         "reject_reason",
+        "service_type",
+        "series",
     ),
     "emails": (
         "booking",
