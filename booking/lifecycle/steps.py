@@ -47,8 +47,12 @@ def new_reference() -> str:
 def validate_fields(booking: Booking) -> None:
     """Field-level rules (lengths, email format) before anything is written."""
     try:
+        # Not the consultant and service: the callers pass rows they have just
+        # read (and checked that one offers the other), so Django's check that
+        # they exist would cost a query each for nothing.
         booking.full_clean(
-            exclude=["reference", "slot_key", "status"], validate_constraints=False
+            exclude=["reference", "slot_key", "status", "consultant", "service"],
+            validate_constraints=False,
         )
     except ValidationError as exc:
         errors = "; ".join(
@@ -224,9 +228,13 @@ def ensure_bookable(
 ) -> None:
     """The start must be a free slot of the consultant's hours (unless a booking
     admin overrides that with a reason), and never overlap another booking."""
-    if not override_reason:
+    if override_reason:
+        ensure_slot_free(booking)
+    else:
+        # The slot engine read every slot-holding booking of the consultant (and
+        # counts group seats) under the same lock: a free slot overlaps nothing,
+        # so `ensure_slot_free` would repeat its answer with a query of its own.
         slots.ensure_bookable(booking=booking, now=now)
-    ensure_slot_free(booking)
 
 
 def allowed_override_reason(actor, reason: str) -> str:
