@@ -15,15 +15,18 @@ to the response or file, XLSX through openpyxl's write-only mode)."""
 import csv
 import logging
 import secrets
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, timedelta
 from decimal import Decimal
-from io import BytesIO, StringIO
+from io import BytesIO, StringIO, TextIOWrapper
 from pathlib import Path
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import transaction
 from django.db.models import Q
 from django.http import (
@@ -281,6 +284,16 @@ def export_root() -> Path:
     return Path(settings.BOOKING_SPREADSHEET_ROOT) / "exports"
 
 
+def export_storage() -> Storage:
+    """Where finished export files are kept: the private bucket's `exports/` when
+    media is on S3-compatible storage (STORAGES["exports"], README "Scaling
+    out"), so that any app server can hand out a file any worker wrote; else
+    `export_root()` on this machine's disk, never under MEDIA_ROOT."""
+    if "exports" in settings.STORAGES:
+        return storages["exports"]
+    return FileSystemStorage(location=export_root())
+
+
 def write_export(
     job_id: int, *, bookings_for: Callable, intake_for: Callable | None = None
 ) -> str:
@@ -308,17 +321,21 @@ def _write(job: ExportJob, bookings_for: Callable, intake) -> None:
     queryset = bookings_for(job.owner, job.query)
     update_job(job, rows_total=queryset.count())
     name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
-    target = export_root() / name
-    target.parent.mkdir(parents=True, exist_ok=True)
 
     def progress(rows: int) -> None:
         update_job(job, rows_done=rows)
 
-    if job.format == ExportJob.Format.CSV:
-        with target.open("w", encoding="utf-8", newline="") as output:
-            output.writelines(csv_lines(queryset, progress, intake))
-    else:
-        write_xlsx(queryset, target, progress, intake)
+    # Written to a temporary file first, then handed to the storage whole.
+    with tempfile.TemporaryFile() as target:
+        if job.format == ExportJob.Format.CSV:
+            text = TextIOWrapper(target, encoding="utf-8", newline="")
+            text.writelines(csv_lines(queryset, progress, intake))
+            text.flush()
+            text.detach()
+        else:
+            write_xlsx(queryset, target, progress, intake)
+        target.seek(0)
+        name = export_storage().save(name, File(target))
     update_job(
         job,
         status=Status.DONE,
@@ -362,7 +379,7 @@ def _delete_jobs(jobs) -> int:
     deleted = 0
     for job in jobs.only("pk", "file_name").iterator():
         if job.file_name:
-            (export_root() / job.file_name).unlink(missing_ok=True)
+            export_storage().delete(job.file_name)
         deleted += 1
     jobs.delete()
     return deleted

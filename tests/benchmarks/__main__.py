@@ -21,7 +21,7 @@ def main(argv: list[str]) -> int:
 
     django.setup()
     from tests import benchmarks
-    from tests.benchmarks import harness
+    from tests.benchmarks import goals, harness
 
     for module in pkgutil.iter_modules(benchmarks.__path__):
         if module.name.startswith("bench_"):
@@ -41,6 +41,8 @@ def main(argv: list[str]) -> int:
             print(f"running {name}…", file=sys.stderr, flush=True)
             rows.append((name, harness.BENCHMARKS[name]()))
     print(harness.table(rows))
+    print("\nIssue 26's goals (tests/benchmarks/goals.py):")
+    print(goals.table(rows))
     return 0
 
 
