@@ -9,6 +9,7 @@ import importlib
 import os
 import pkgutil
 import sys
+import traceback
 
 
 def main(argv: list[str]) -> int:
@@ -39,7 +40,11 @@ def main(argv: list[str]) -> int:
         rows = []
         for name in chosen:
             print(f"running {name}…", file=sys.stderr, flush=True)
-            rows.append((name, harness.BENCHMARKS[name]()))
+            try:
+                rows.append((name, harness.BENCHMARKS[name]()))
+            except Exception:  # one broken benchmark must not lose the others
+                traceback.print_exc()
+                print(f"FAILED {name}", file=sys.stderr, flush=True)
     print(harness.table(rows))
     print("\nIssue 26's goals (tests/benchmarks/goals.py):")
     print(goals.table(rows))

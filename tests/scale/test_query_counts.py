@@ -90,3 +90,33 @@ def test_csv_export_writes_the_resources_very_cells_in_one_query():
 
     assert fast == expected
     assert len(queries) == 1  # one chunked query; no query per row
+
+
+def test_an_uncached_consultant_page_stays_within_ten_queries(client, settings):
+    from tests.factories import build_site, publish_consultant_page
+
+    settings.PAGE_CACHE_SECONDS = 0
+    _, team, _ = build_site()
+    page = publish_consultant_page(team, "Maya Stone")
+    client.get(page.url)  # the site's settings row is written on the first visit
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(page.url)
+
+    assert response.status_code == 200 and b"Maya Stone" in response.content
+    assert len(queries) <= 10, "\n".join(q["sql"][:120] for q in queries)
+
+
+def test_a_missing_consultant_and_a_restricted_one_are_still_refused(client):
+    from wagtail.models import PageViewRestriction
+
+    from tests.factories import build_site, publish_consultant_page
+
+    _, team, _ = build_site()
+    page = publish_consultant_page(team, "Maya Stone")
+    assert client.get(page.url + "nobody/").status_code == 404
+    assert client.get(team.url + "nobody/").status_code == 404
+    PageViewRestriction.objects.create(
+        page=team, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    response = client.get(page.url)
+    assert response.status_code == 200 and b'name="password"' in response.content
