@@ -10,7 +10,7 @@ from tests.benchmarks.harness import Result
 
 MB = 2**20
 LOAD_TEST = (
-    "not run by bin/bench: DATABASE_URL=postgres://… bin/test -m slow -s "
+    "not run by bin/bench: DATABASE_URL=postgres://… bin/test --slow -s "
     "tests/load/test_load.py prints it (kind 'book', p95 ms)"
 )
 
