@@ -660,3 +660,32 @@ LIVEKIT_URL = env("LIVEKIT_URL", "")
 LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
 LIVEKIT_API_SECRET = env("LIVEKIT_API_SECRET", "")
 LIVEKIT_TOKEN_MINUTES = int(env("LIVEKIT_TOKEN_MINUTES", "15"))
+
+# --- media on S3-compatible storage (issue 26, README "Scaling out") ---
+# With a bucket named, Wagtail images and documents, uploads and finished export
+# files go to it (Cloudflare R2, AWS S3, MinIO…) through django-storages; the
+# bucket stays private and every file is read through a signed URL that expires
+# after AWS_QUERYSTRING_EXPIRE seconds. Without one, the local folders as before.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL") or None
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME", "auto")
+    AWS_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID") or None
+    AWS_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY") or None
+    AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE", "path")
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    AWS_DEFAULT_ACL = None  # objects take the bucket's (private) policy
+    AWS_QUERYSTRING_AUTH = True
+    AWS_QUERYSTRING_EXPIRE = int(env("AWS_QUERYSTRING_EXPIRE", "300"))
+    AWS_S3_FILE_OVERWRITE = False
+    STORAGES = {
+        **STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"location": "media"},
+        },
+        "exports": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"location": "exports"},
+        },
+    }

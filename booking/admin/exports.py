@@ -92,7 +92,7 @@ def download_view(request, pk: int):
     if job.status != Status.DONE:
         raise Http404("This export is not ready.")
     try:
-        file = (exports.export_root() / job.file_name).open("rb")
+        file = exports.export_storage().open(job.file_name, "rb")
     except FileNotFoundError as exc:
         raise Http404("This export's file is gone.") from exc
     record_access(

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -504,6 +504,9 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["status", "start"]),
             # The admin list's default order: newest first over every booking.
             models.Index(fields=["-start"], name="booking_start_desc"),
+            # A client's bookings by address, in any case (`client_email__iexact`:
+            # the account page, manage links, privacy requests), without a scan.
+            models.Index(Upper("client_email"), name="booking_email_upper"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -82,8 +82,12 @@ def new_booking(*, consultant, service, start, client_time_zone, **fields):
 def validate_fields(booking: Booking) -> None:
     """Field-level rules (lengths, email format) before anything is written."""
     try:
+        # Not the consultant and service: the callers pass rows they have just
+        # read (and checked that one offers the other), so Django's check that
+        # they exist would cost a query each for nothing.
         booking.full_clean(
-            exclude=["reference", "slot_key", "status"], validate_constraints=False
+            exclude=["reference", "slot_key", "status", "consultant", "service"],
+            validate_constraints=False,
         )
     except ValidationError as exc:
         errors = "; ".join(
@@ -317,9 +321,14 @@ def ensure_bookable(
         # Workshops and courses meet at the dates the practice set, not on the
         # consultant's slot grid.
         ensure_meeting(booking, now=now)
-    elif not override_reason:
+        ensure_slot_free(booking)
+    elif override_reason:
+        ensure_slot_free(booking)
+    else:
+        # The slot engine read every slot-holding booking of the consultant (and
+        # counts group seats) under the same lock: a free slot overlaps nothing,
+        # so `ensure_slot_free` would repeat its answer with a query of its own.
         slots.ensure_bookable(booking=booking, now=now)
-    ensure_slot_free(booking)
 
 
 def ensure_meeting(booking: Booking, *, now: datetime | None = None) -> None:

@@ -12,6 +12,7 @@ Delivery tracking: the ESPs' webhooks (django-anymail's `tracking` signal) mark
 rows delivered, bounced or complained about."""
 
 import logging
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from functools import partial
 from typing import NamedTuple
@@ -119,8 +120,11 @@ def write_email(
     """Render and store one email, and send it after commit. None when an email
     with this key exists already: it is not written, nor sent, twice."""
     now = timezone.now()
+    # A key made from a link token issued in this very transaction (verification,
+    # manage link) cannot exist already: no savepoint (two statements) to guard it.
+    guard = nullcontext() if extra.get("token") else transaction.atomic()
     try:
-        with transaction.atomic():
+        with guard:
             context = email_context(booking, kind, **extra)
             subject, text, html = render(kind, context)
             email = OutboxEmail.objects.create(

@@ -15,13 +15,18 @@ to the response or file, XLSX through openpyxl's write-only mode)."""
 import csv
 import logging
 import secrets
+import tempfile
 from collections.abc import Callable, Iterator
-from datetime import timedelta
-from io import BytesIO
+from datetime import UTC, timedelta
+from decimal import Decimal
+from io import BytesIO, StringIO, TextIOWrapper
 from pathlib import Path
 from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.db import transaction
 from django.db.models import Q
 from django.http import (
@@ -34,9 +39,10 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from booking.core.models import Booking
+from booking.core.states import BookingSource, BookingStatus
 from booking.spreadsheets.models import ExportJob
 from booking.spreadsheets.resources import BookingExportResource, BookingResource
-from booking.spreadsheets.widgets import spreadsheet_safe
+from booking.spreadsheets.widgets import WALL_CLOCK, spreadsheet_safe
 
 logger = logging.getLogger(__name__)
 Status = ExportJob.Status
@@ -101,10 +107,105 @@ class Echo:
 
 
 def csv_lines(queryset, progress=None, intake=None) -> Iterator[str]:
-    writer = csv.writer(Echo())
+    """The CSV text, a chunk of rows at a time. Without intake answers the cells
+    come from `csv_rows` (tuples, no model instances); with them, from the
+    resource."""
     yield BOM
-    for row in booking_rows(queryset, native=False, progress=progress, intake=intake):
-        yield writer.writerow(row)
+    if intake is not None:
+        writer = csv.writer(Echo())
+        rows = booking_rows(queryset, native=False, progress=progress, intake=intake)
+        for row in rows:
+            yield writer.writerow(row)
+        return
+    buffer = StringIO()
+    writer = csv.writer(buffer)
+    for chunk in csv_rows(queryset, progress=progress):
+        writer.writerows(chunk)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+# The CSV's columns as `values_list` reads them, in BookingResource's order.
+CSV_VALUES = (
+    "reference",
+    "status",
+    "client_name",
+    "client_email",
+    "client_phone",
+    "consultant__name",
+    "service__title",
+    "start",
+    "end",
+    "consultant__time_zone",
+    "amount",
+    "currency",
+    "amount_paid",
+    "refunded",
+    "created_at",
+    "source",
+)
+
+
+def csv_rows(queryset, progress=None) -> Iterator[list[list]]:
+    """The header and the very cells `booking_rows(native=False)` writes, in lists
+    of up to `chunk_size()` rows, read with `values_list` (no model instance,
+    field or widget per cell): a third of the time for a large export. Tested
+    cell for cell against the resource."""
+    yield [BookingResource().get_export_headers()]
+    labels = dict(BookingStatus.choices)
+    sources = dict(BookingSource.choices)
+    zones: dict[str, ZoneInfo] = {}
+    size = chunk_size()
+    rows = BookingResource.prepare(queryset).values_list(*CSV_VALUES)
+    chunk, written = [], 0
+    for row in rows.iterator(chunk_size=size):
+        reference, status, name, email, phone, consultant, service = row[:7]
+        start, end, zone_key, amount, currency, paid, refunded, created = row[7:15]
+        source = row[15]
+        zone = zones.get(zone_key) or zones.setdefault(zone_key, ZoneInfo(zone_key))
+        chunk.append(
+            [
+                _text(reference),
+                _text(labels.get(status, status)),
+                _text(name),
+                _text(email),
+                _text(phone),
+                _text(consultant),
+                _text(service),
+                _wall_clock(start, zone),
+                _wall_clock(end, zone),
+                _text(zone_key),
+                _money(amount),
+                _text(currency),
+                _money(paid),
+                _money(refunded),
+                _wall_clock(created, UTC),
+                _text(sources.get(source, source)),
+            ]
+        )
+        if len(chunk) == size:
+            written += size
+            yield chunk
+            chunk = []
+            if progress:
+                progress(written)
+    written += len(chunk)
+    yield chunk
+    if progress:
+        progress(written)
+
+
+def _text(value) -> str:
+    return "" if value is None else spreadsheet_safe(str(value))
+
+
+def _money(value) -> str:
+    return "" if value is None else f"{Decimal(value):.2f}"
+
+
+def _wall_clock(moment, zone) -> str:
+    return "" if moment is None else moment.astimezone(zone).strftime(WALL_CLOCK)
 
 
 def write_xlsx(queryset, output, progress=None, intake=None) -> None:
@@ -215,6 +316,16 @@ def export_root() -> Path:
     return Path(settings.BOOKING_SPREADSHEET_ROOT) / "exports"
 
 
+def export_storage() -> Storage:
+    """Where finished export files are kept: the private bucket's `exports/` when
+    media is on S3-compatible storage (STORAGES["exports"], README "Scaling
+    out"), so that any app server can hand out a file any worker wrote; else
+    `export_root()` on this machine's disk, never under MEDIA_ROOT."""
+    if "exports" in settings.STORAGES:
+        return storages["exports"]
+    return FileSystemStorage(location=export_root())
+
+
 def write_export(
     job_id: int, *, bookings_for: Callable, intake_for: Callable | None = None
 ) -> str:
@@ -242,17 +353,21 @@ def _write(job: ExportJob, bookings_for: Callable, intake) -> None:
     queryset = bookings_for(job.owner, job.query)
     update_job(job, rows_total=queryset.count())
     name = f"{job.pk}-{secrets.token_hex(8)}.{job.format}"
-    target = export_root() / name
-    target.parent.mkdir(parents=True, exist_ok=True)
 
     def progress(rows: int) -> None:
         update_job(job, rows_done=rows)
 
-    if job.format == ExportJob.Format.CSV:
-        with target.open("w", encoding="utf-8", newline="") as output:
-            output.writelines(csv_lines(queryset, progress, intake))
-    else:
-        write_xlsx(queryset, target, progress, intake)
+    # Written to a temporary file first, then handed to the storage whole.
+    with tempfile.TemporaryFile() as target:
+        if job.format == ExportJob.Format.CSV:
+            text = TextIOWrapper(target, encoding="utf-8", newline="")
+            text.writelines(csv_lines(queryset, progress, intake))
+            text.flush()
+            text.detach()
+        else:
+            write_xlsx(queryset, target, progress, intake)
+        target.seek(0)
+        name = export_storage().save(name, File(target))
     update_job(
         job,
         status=Status.DONE,
@@ -296,7 +411,7 @@ def _delete_jobs(jobs) -> int:
     deleted = 0
     for job in jobs.only("pk", "file_name").iterator():
         if job.file_name:
-            (export_root() / job.file_name).unlink(missing_ok=True)
+            export_storage().delete(job.file_name)
         deleted += 1
     jobs.delete()
     return deleted

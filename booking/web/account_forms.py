@@ -5,6 +5,7 @@ from django import forms
 
 from booking.accounts.models import ClientAccount
 from booking.web.forms import TIME_ZONES, HoneypotMixin
+from booking.web.widgets import LongSelect
 
 
 class SignInForm(HoneypotMixin):
@@ -22,6 +23,7 @@ class AccountDetailsForm(forms.Form):
         choices=[("", "Each booking's own time zone")]
         + [(zone, zone.replace("_", " ")) for zone in TIME_ZONES],
         required=False,
+        widget=LongSelect,
     )
     clock = forms.TypedChoiceField(
         label="Clock",

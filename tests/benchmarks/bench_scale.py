@@ -161,7 +161,9 @@ def admin_list() -> Result:
         response = client.get("/admin/bookings/")
         assert response.status_code == 200, response.status_code
 
-    with override_settings(**PLAIN_STATIC):
+    # The admin asks a superuser for a second factor outside DEBUG.
+    with override_settings(**PLAIN_STATIC, ADMIN_REQUIRE_2FA=False):
+        compute()  # the first visit writes the site's settings row
         queries = recorded_queries(compute)
         counts = [sql for sql, _ in queries if "COUNT(" in sql.upper()]
         assert all("LIMIT" in sql.upper() or "reltuples" in sql for sql in counts), (

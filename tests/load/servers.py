@@ -48,6 +48,10 @@ def environment(provider: Path, cluster: str, **extra: str) -> dict:
     }
 
 
+# The gunicorn process serving each base URL (a test may kill one).
+SERVERS: dict[str, subprocess.Popen] = {}
+
+
 def new_cluster_name() -> str:
     return f"haven-load-{uuid.uuid4().hex[:8]}"
 
@@ -89,7 +93,7 @@ def jobs(env: dict, provider: Path, *, log_name: str = "qcluster.log"):
 
 
 @contextmanager
-def web(env: dict, provider: Path, *, workers: int = 3):
+def web(env: dict, provider: Path, *, workers: int = 3, log_name="gunicorn.log"):
     """gunicorn; yields the site's base URL once it answers."""
     port = free_port()
     args = [str(GUNICORN), "config.wsgi", f"--workers={workers}"]
@@ -97,11 +101,12 @@ def web(env: dict, provider: Path, *, workers: int = 3):
     with process(
         args,
         env,
-        provider / "gunicorn.log",
+        provider / log_name,
         lambda log: log.count("Booting worker") >= workers,
-    ):
+    ) as child:
         url = f"http://127.0.0.1:{port}"
         wait_for(lambda: answers(url), "gunicorn to answer")
+        SERVERS[url] = child
         yield url
 
 

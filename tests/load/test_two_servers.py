@@ -1,0 +1,112 @@
+"""Two of everything (issue 26): two gunicorn servers and two django-q2 clusters
+on one PostgreSQL database and one Redis (job broker and page cache), as two
+machines behind a load balancer would run. The load test's visitors are spread
+over both servers; midway one server and one cluster are killed (SIGKILL, no
+goodbye). Afterwards: no slot is held twice, every email went out exactly once,
+the surviving server served on without an error, and a page published from
+anywhere is fresh on both servers at once (the page cache is Redis, shared).
+Scheduled jobs are not run here: django-q2's scheduler claims each due
+schedule under a row lock, and the sweeps are written to run twice harmlessly."""
+
+import dataclasses
+import os
+import signal
+import threading
+import time
+import urllib.request
+
+import pytest
+import redis
+from django_q.conf import Conf
+
+from cms.models import ConsultantPage
+from tests.load import loadgen
+from tests.load.checks import (
+    assert_everything_written_whole,
+    assert_nothing_lost_or_doubled,
+)
+from tests.load.servers import SERVERS, environment, jobs, web
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
+# Helper G's Redis database (CONVENTIONS: one per worktree), emptied first.
+REDIS_URL = os.environ.get("TWO_SERVERS_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+@pytest.fixture
+def shared_redis(settings, monkeypatch):
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
+    except redis.RedisError as exc:
+        pytest.skip(f"needs Redis at {REDIS_URL}: {exc}")
+    # This process's sweeps and publishes reach the same broker and cache.
+    monkeypatch.setattr(Conf, "ORM", None)
+    monkeypatch.setattr(Conf, "REDIS", REDIS_URL)
+    settings.CACHES = {
+        alias: {
+            "BACKEND": "config.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": alias if alias != "default" else "",
+        }
+        for alias in ("default", "renditions")
+    }
+    return REDIS_URL
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.read().decode()
+
+
+def test_two_servers_and_two_clusters_one_of_each_killed_mid_load(
+    practice, provider, cluster, shared_redis, capsys
+):
+    env = environment(
+        provider, cluster, FAULT_TEST_REDIS=shared_redis, REDIS_URL=shared_redis
+    )
+    page = ConsultantPage.objects.get(slug="maya-stone")
+    page_path = page.url
+    with (
+        jobs(env, provider, log_name="qcluster-1.log") as first_cluster,
+        jobs(env, provider, log_name="qcluster-2.log"),
+        web(env, provider, log_name="gunicorn-1.log") as one,
+        web(env, provider, log_name="gunicorn-2.log") as two,
+    ):
+        for url in (one, two):  # both fill (and answer from) the shared cache
+            assert "Maya Stone, counsellor" not in get(url + page_path)
+        page.title = "Maya Stone, counsellor"
+        page.save_revision().publish()  # from a third process, this test's
+        for url in (one, two):
+            assert "Maya Stone, counsellor" in get(url + page_path)
+        plans = [
+            dataclasses.replace(practice, base_url=url, visitors=6, seconds=20)
+            for url in (one, two)
+        ]
+        reports = {}
+        runners = [
+            threading.Thread(
+                target=lambda p=p: reports.setdefault(p.base_url, loadgen.run(p))
+            )
+            for p in plans
+        ]
+        for runner in runners:
+            runner.start()
+        time.sleep(8)
+        os.killpg(SERVERS[two].pid, signal.SIGKILL)
+        os.killpg(first_cluster.pid, signal.SIGKILL)
+        for runner in runners:
+            runner.join()
+        assert_nothing_lost_or_doubled(provider)
+
+    survivor, killed = reports[one], reports[two]
+    with capsys.disabled():
+        print(f"\nsurviving server: {len(survivor.outcomes)} requests")
+        print(survivor.table())
+        print(f"killed server: {len(killed.outcomes)} requests")
+    assert survivor.errors() == []
+    assert_everything_written_whole(survivor)
+    assert_everything_written_whole(killed)
+    assert len(survivor.outcomes) > 100
