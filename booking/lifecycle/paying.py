@@ -171,6 +171,19 @@ def after_cancel(booking: Booking, *, by_client: bool) -> None:
     return_package_session(booking, by_client=by_client)
 
 
+def package_session_back(booking: Booking) -> bool | None:
+    """For the booking's page: whether the client cancelling now gets the
+    package session back; None when no package session paid for it."""
+    paid = booking.payments.filter(
+        provider=Payment.Provider.PACKAGE, status=Payment.Status.PAID
+    ).first()
+    if paid is None:
+        return None
+    return refunds.refund_due(booking, paid.paid_amount, by_client=True) >= (
+        paid.paid_amount
+    )
+
+
 def return_package_session(booking: Booking, *, by_client: bool) -> None:
     """A session paid from a package goes back to it
     when the policy would refund it in full (the practice cancels, or the client

@@ -23,7 +23,7 @@ from booking.core import practice, ratelimit, tokens
 from booking.core.errors import BookingError, SlotTaken, TokenError
 from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, SLOT_HOLDING, BookingStatus
-from booking.lifecycle import selectors, series, services
+from booking.lifecycle import paying, selectors, series, services
 from booking.notifications import emails
 from booking.payments import provider, refunds
 from booking.payments.models import Payment
@@ -103,6 +103,9 @@ def booking_page(booking: Booking, *, token: str) -> dict:
         "link_days": tokens.lifetime(Purpose.MANAGE).days,
         "cutoff_hours": settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS,
         "pay_online": provider.stripe_enabled(),
+        "package_session_back": (
+            paying.package_session_back(booking) if options.can_cancel else None
+        ),
         "package_sessions": (
             ledger.sessions_left(booking.client_email, service=booking.service)
             if options.needs_payment

@@ -185,7 +185,7 @@ def test_consultant_page_query_count_does_not_grow_with_bookings(
 
     assert few == many
     print(f"consultant page: {many} queries")
-    assert many <= 15
+    assert many <= 16  # 15, and one for the packages on sale (issue 22)
 
 
 def test_article_shows_reading_time_author_and_related(client, site):

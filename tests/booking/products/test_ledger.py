@@ -225,3 +225,16 @@ def test_packages_are_in_the_bundle_and_erasure_keeps_the_amounts(held, admin):
     assert entitlement.purchase.amount == Decimal("300.00")
     assert entitlement.balance == 5
     assert not ledger.entitlements_of(EMAIL).exists()
+
+
+def test_the_booking_page_says_the_session_goes_back(held, admin, client):
+    service, package, entitlement = held
+    booking, token = approved(service, admin, EMAIL, weeks=3)
+    page = client.get(f"/book/manage/{token}/").content.decode()
+    assert "You have 5 package sessions" in page
+
+    client.post(f"/book/manage/{token}/pay/package/")
+
+    page = client.get(f"/book/manage/{token}/").content.decode()
+    assert "If you cancel now, the session goes back to your package." in page
+    assert "will be refunded" not in page
