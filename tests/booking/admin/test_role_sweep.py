@@ -268,6 +268,8 @@ def _variants(name: str | None, args: tuple[str, ...]):
 
 
 FIXED_ARGUMENTS = {
+    # One report's table as CSV: each role gets what the Reports page gives it.
+    "booking_report_download": {"slug": "revenue", "fmt": "csv"},
     "wagtailsettings:edit": {"app_name": "cms", "model_name": "practicesettings"},
     "wagtailsettings:preview_on_edit": {
         "app_name": "cms",
