@@ -660,3 +660,16 @@ LIVEKIT_URL = env("LIVEKIT_URL", "")
 LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
 LIVEKIT_API_SECRET = env("LIVEKIT_API_SECRET", "")
 LIVEKIT_TOKEN_MINUTES = int(env("LIVEKIT_TOKEN_MINUTES", "15"))
+
+# --- video rooms ---
+# Where an online session's meeting link leads (booking/video/): "auto" (LiveKit
+# when LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are set, else as
+# "consultant"), "consultant" (the consultant's own URL, else a Jitsi room),
+# "jitsi" (always a new Jitsi room) or "livekit" (LiveKit; as "consultant" until
+# the three LiveKit settings are set). The LiveKit join page opens this many
+# minutes before the start and closes at the end; LIVEKIT_MEET_URL is the
+# practice's LiveKit meet app (e.g. a deployed livekit-examples/meet), which is
+# given the server URL and the participant's token.
+BOOKING_VIDEO_PROVIDER = env("BOOKING_VIDEO_PROVIDER", "auto")
+BOOKING_VIDEO_JOIN_EARLY_MINUTES = int(env("BOOKING_VIDEO_JOIN_EARLY_MINUTES", "10"))
+LIVEKIT_MEET_URL = env("LIVEKIT_MEET_URL", "")
