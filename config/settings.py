@@ -654,7 +654,7 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
-# LiveKit video rooms (booking/messaging/video.py), when all three are set; a
+# LiveKit video rooms (booking/video/), when all three are set; a
 # participant's access token works this many minutes.
 LIVEKIT_URL = env("LIVEKIT_URL", "")
 LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
