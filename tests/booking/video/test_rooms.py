@@ -5,6 +5,7 @@ LiveKit once however often Join is pressed, and closed once after the session.""
 
 import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import jwt
 import pytest
@@ -38,6 +39,8 @@ def test_the_client_joins_through_their_manage_link_with_a_token_for_this_room(
     url = manage_join_url(session)
     page = client.get(url).content.decode()
     assert "Join the session" in page and not livekit.calls  # looking changes nothing
+    berlin = session.start.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"{berlin:%H:%M}–" in page and "(Europe/Berlin)" in page
     response = client.post(url)
     assert response.status_code == 200
     claims = claims_on(response.content.decode())
