@@ -181,3 +181,15 @@ def test_without_livekit_the_link_is_the_consultant_s_own_or_jitsi(
     settings.BOOKING_VIDEO_PROVIDER = "jitsi"
     jitsi = confirmed_booking(service=free_service(consultant))
     assert emails.meeting_link(jitsi).startswith("https://meet.jit.si/")
+
+
+def test_the_admin_booking_page_links_the_consultant_to_the_join_page(
+    client, livekit, session, consultant
+):
+    client.force_login(consultant.user)
+    page = client.get(f"/admin/bookings/inspect/{session.pk}/").text
+    assert f'href="/video/{session.reference}/"' in page
+    client.force_login(member("Booking admins", username="desk"))
+    page = client.get(f"/admin/bookings/inspect/{session.pk}/").text
+    assert "only the client and the consultant can join" in page
+    assert f"/video/{session.reference}/" not in page
