@@ -4,6 +4,8 @@ messages and files are refused with nothing written; attachments and
 conversations are shown to the two parties only; a booking admin reads them
 only with the permission, and each reading is in the access log."""
 
+import time
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -58,11 +60,12 @@ def test_client_and_consultant_exchange_messages_with_read_receipts(client, book
 
 def test_a_signed_in_client_starts_a_conversation_from_their_account(client, booking):
     from booking.accounts.models import ClientAccount
-    from booking.accounts.signin import ACCOUNT, EPOCH
+    from booking.accounts.signin import ACCOUNT, EPOCH, EXPIRES
 
     account = ClientAccount.objects.create(email="ada@example.com")
     session = client.session
     session[ACCOUNT], session[EPOCH] = account.pk, account.session_epoch
+    session[EXPIRES] = int(time.time()) + 3600
     session.save()
     page = client.get("/account/messages/").content.decode()
     assert f"Write to {booking.consultant.name}" in page
