@@ -25,6 +25,7 @@ from booking.scheduling.models import OutsideCalendar
 from booking.spreadsheets import exports, imports
 from booking.team import emails as team_emails
 from booking.team import services as team
+from booking.video import rooms as video_rooms
 
 logger = logging.getLogger(__name__)
 
@@ -164,3 +165,9 @@ def send_message_notices() -> int:
     """Every 5 minutes: the "new message" emails that waited for their batch
     time (booking.messaging.notify)."""
     return notify.send_batched()
+
+
+def close_video_rooms() -> int:
+    """Every 5 minutes: close at LiveKit the rooms of sessions that have ended
+    (each room once; booking/video/rooms.py)."""
+    return video_rooms.close_finished_rooms()

@@ -654,7 +654,7 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
-# LiveKit video rooms (booking/messaging/video.py), when all three are set; a
+# LiveKit video rooms (booking/video/), when all three are set; a
 # participant's access token works this many minutes.
 LIVEKIT_URL = env("LIVEKIT_URL", "")
 LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
@@ -689,3 +689,16 @@ if AWS_STORAGE_BUCKET_NAME:
             "OPTIONS": {"location": "exports"},
         },
     }
+
+# --- video rooms ---
+# Where an online session's meeting link leads (booking/video/): "auto" (LiveKit
+# when LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are set, else as
+# "consultant"), "consultant" (the consultant's own URL, else a Jitsi room),
+# "jitsi" (always a new Jitsi room) or "livekit" (LiveKit; as "consultant" until
+# the three LiveKit settings are set). The LiveKit join page opens this many
+# minutes before the start and closes at the end; LIVEKIT_MEET_URL is the
+# practice's LiveKit meet app (e.g. a deployed livekit-examples/meet), which is
+# given the server URL and the participant's token.
+BOOKING_VIDEO_PROVIDER = env("BOOKING_VIDEO_PROVIDER", "auto")
+BOOKING_VIDEO_JOIN_EARLY_MINUTES = int(env("BOOKING_VIDEO_JOIN_EARLY_MINUTES", "10"))
+LIVEKIT_MEET_URL = env("LIVEKIT_MEET_URL", "")

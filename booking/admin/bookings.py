@@ -34,13 +34,16 @@ from booking.admin.permissions import (
     ANY_ACTION,
     booking_policy,
     can_see_intake_notes,
+    own_consultant,
     visible_bookings,
 )
 from booking.admin.phone_booking import CreateBookingView
 from booking.admin.zones import admin_zone, format_admin_range, format_admin_time
 from booking.core.models import Booking
+from booking.core.states import BookingStatus
 from booking.notifications.models import OutboxEmail
 from booking.privacy.audit import record_access
+from booking.video import rooms
 
 # Wagtail asks the registry which policy governs bookings; registering before any
 # view is built keeps its model-only fallback from being made instead.
@@ -166,8 +169,22 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
                 for label, moment in _timeline(booking)
             ],
             show_intake=can_see_intake_notes(self.request.user, booking),
+            video=_video(booking, request.user),
         )
         return context
+
+
+def _video(booking: Booking, user) -> dict | None:
+    """The LiveKit room, for a confirmed online session: the join page for the
+    session's own consultant; who may join, for everyone else."""
+    if booking.status != BookingStatus.CONFIRMED or not rooms.uses_livekit(booking):
+        return None
+    mine = getattr(own_consultant(user), "pk", None) == booking.consultant_id
+    return {
+        "join_url": reverse("booking:video_join", args=[booking.reference])
+        if mine
+        else ""
+    }
 
 
 def _timeline(booking: Booking) -> list[tuple[str, object]]:

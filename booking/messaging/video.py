@@ -1,9 +1,8 @@
-"""LiveKit video rooms (issue 24, first part): when LIVEKIT_URL, LIVEKIT_API_KEY
-and LIVEKIT_API_SECRET are set, each online booking has a room of its own and
-each participant is given a short-lived access token for it alone. The join
-page, creating the room at LiveKit and closing it after the session are still
-to come (README "Secure messages and live updates", "Not yet"); until then the
-meeting link is the consultant's own URL or a Jitsi room, as before."""
+"""LiveKit access tokens (issue 24): when LIVEKIT_URL, LIVEKIT_API_KEY and
+LIVEKIT_API_SECRET are set, each online session has a room of its own and each
+participant is given a short-lived access token for it alone. The join page,
+creating the room at LiveKit and closing it after the session are in
+booking/video/ (README "Video sessions")."""
 
 from datetime import timedelta
 

@@ -25,6 +25,7 @@ from booking.core.states import BookingStatus
 from booking.notifications.models import OutboxEmail
 from booking.scheduling import calendar_files
 from booking.scheduling.models import MeetingLink
+from booking.video import rooms
 
 Kind = OutboxEmail.Kind
 
@@ -90,10 +91,13 @@ WITH_ICS = {
 
 
 def meeting_link(booking: Booking) -> str:
-    """The session's video-call link, fixed the first time it is asked for: the
+    """The session's video-call link. With LiveKit (booking/video/), Haven's join
+    page, which asks who you are; else fixed the first time it is asked for: the
     consultant's own room, or a new unguessable Jitsi Meet room."""
     if not booking.service.online:
         return ""
+    if rooms.uses_livekit(booking):
+        return f"{settings.SITE_URL}/video/{booking.reference}/"
     link, _ = MeetingLink.objects.get_or_create(
         slot_key=booking.slot_key, defaults={"url": _new_room_url(booking)}
     )
@@ -101,7 +105,7 @@ def meeting_link(booking: Booking) -> str:
 
 
 def _new_room_url(booking: Booking) -> str:
-    if booking.consultant.meeting_url:
+    if booking.consultant.meeting_url and rooms.provider() != "jitsi":
         return booking.consultant.meeting_url
     base = settings.BOOKING_MEETING_BASE_URL.rstrip("/")
     prefix = slugify(settings.BOOKING_PRACTICE_NAME) or "session"
@@ -185,11 +189,16 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
     }
     if kind in (Kind.CANCELLED, Kind.NO_SHOW):
         context.update(refund_context(booking))
+    raw = ""
     if kind in WITH_MANAGE_LINK:
         raw = tokens.issue_token(booking=booking, purpose=BookingToken.Purpose.MANAGE)
         context["manage_url"] = links.manage_link(raw)
     if kind in ABOUT_CONFIRMED_SESSION and booking.status == S.CONFIRMED:
-        context["meeting_url"] = meeting_link(booking)
+        context["meeting_url"] = context["calendar_meeting_url"] = meeting_link(booking)
+        if raw and rooms.uses_livekit(booking):
+            # The client's own join link opens without signing in; calendar
+            # files (shared, synced) keep the one that asks.
+            context["meeting_url"] = f"{settings.SITE_URL}/book/manage/{raw}/video/"
     return context
 
 
@@ -262,7 +271,7 @@ def ics_for(booking: Booking, kind: str, context: dict) -> str:
         booking,
         zone=context["zone"],
         sequence=context["sequence"],
-        meeting_url=context["meeting_url"],
+        meeting_url=context.get("calendar_meeting_url", ""),
         for_consultant=kind in CONSULTANT_KINDS,
         cancelled=cancelled,
     )

@@ -29,6 +29,7 @@ from booking.payments import provider, refunds
 from booking.payments.models import Payment
 from booking.products import ledger
 from booking.scheduling import calendar_files
+from booking.video import rooms
 from booking.web.forms import ReasonForm, ReviewForm
 from booking.web.views import manage_link_view, problem_page, rate_limited
 from booking.web.watching import watch_booking
@@ -98,6 +99,8 @@ def booking_page(booking: Booking, *, token: str) -> dict:
         **summary(booking),
         **asdict(options),
         "token": token,
+        "video_room": booking.status == BookingStatus.CONFIRMED
+        and rooms.uses_livekit(booking),
         "next_steps": next_steps(booking),
         "calendar": calendar_links(booking) if booking.status in SLOT_HOLDING else None,
         "link_days": tokens.lifetime(Purpose.MANAGE).days,

@@ -17,6 +17,7 @@ from booking.web import (
     picker,
     products,
     team,
+    video,
     views,
 )
 
@@ -187,4 +188,7 @@ urlpatterns += [
         messages.attachment,
         name="message_attachment",
     ),
+    # --- video rooms (booking/web/video.py) ---
+    path("book/manage/<str:token>/video/", video.manage_video, name="manage_video"),
+    path("video/<str:reference>/", video.video_join, name="video_join"),
 ]
