@@ -53,6 +53,7 @@ ACTIONS = {
     "booking.mark_no_show": ("Mark no-show", "Marked a no-show"),
     "booking.cancel": ("Cancel booking", "Cancelled"),
     "booking.reschedule": ("Reschedule booking", "Rescheduled"),
+    "booking.waitlist_accept": ("Book from the waitlist", "Booked from the waitlist"),
     "booking.review": ("Review", "Client left a review"),
     "booking.erase": ("Erase client data", "Client's personal data erased"),
     "booking.anonymise": (

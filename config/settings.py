@@ -660,3 +660,8 @@ LIVEKIT_URL = env("LIVEKIT_URL", "")
 LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
 LIVEKIT_API_SECRET = env("LIVEKIT_API_SECRET", "")
 LIVEKIT_TOKEN_MINUTES = int(env("LIVEKIT_TOKEN_MINUTES", "15"))
+# --- Waitlist ---
+# A seat offered to the first waiting client is held for them this many hours
+# (booking/lifecycle/waitlist.py); a waitlist confirmation link works 24 hours.
+WAITLIST_HOLD_HOURS = int(env("WAITLIST_HOLD_HOURS", "12"))
+WAITLIST_LINK_HOURS = int(env("WAITLIST_LINK_HOURS", "24"))

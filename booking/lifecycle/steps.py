@@ -32,6 +32,7 @@ from booking.core.states import FINAL, SLOT_HOLDING
 from booking.courses.models import CourseMeeting
 from booking.products import allowance
 from booking.scheduling import slots
+from booking.waitlist import holds
 
 # No 0/O or 1/I/L, so a reference read out on the phone cannot be misheard.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -270,6 +271,7 @@ def log_change(
     booking, action, *, actor, to_state, from_state=None, reason="", data=None
 ):
     """Every change shows in the booking's History and Wagtail's site history."""
+    holds.after_change(booking, from_state, to_state, data)
     log(
         instance=booking,
         action=action,
@@ -363,13 +365,24 @@ def ensure_slot_free(booking: Booking) -> None:
     ).exclude(pk=booking.pk)
     service = booking.service
     if not service.is_group:
-        if overlapping.exists():
+        held = holds.live_offers(
+            service_id=service.pk,
+            start=booking.start,
+            consultant_id=booking.consultant_id,
+        ).exclude(client_email__iexact=booking.client_email)
+        if overlapping.exists() or held.exists():
             raise slot_taken(booking)
         return
     same_session = Q(service_id=service.pk, start=booking.start)
     if overlapping.exclude(same_session).exists():
         raise slot_taken(booking)
-    if overlapping.filter(same_session).count() >= service.capacity:
+    held = holds.held_for_others(
+        service_id=service.pk,
+        start=booking.start,
+        consultant_id=booking.consultant_id,
+        email=booking.client_email,
+    )
+    if overlapping.filter(same_session).count() + held >= service.capacity:
         raise SlotTaken(
             f"The group session at {local_start(booking):%A %d %B, %H:%M} is full. "
             "Please choose another time."
