@@ -364,24 +364,19 @@ def ensure_slot_free(booking: Booking) -> None:
         end__gt=booking.start,
     ).exclude(pk=booking.pk)
     service = booking.service
-    if not service.is_group:
-        held = holds.live_offers(
-            service_id=service.pk,
-            start=booking.start,
-            consultant_id=booking.consultant_id,
-        ).exclude(client_email__iexact=booking.client_email)
-        if overlapping.exists() or held.exists():
-            raise slot_taken(booking)
-        return
-    same_session = Q(service_id=service.pk, start=booking.start)
-    if overlapping.exclude(same_session).exists():
-        raise slot_taken(booking)
-    held = holds.held_for_others(
+    held = holds.held_against(
         service_id=service.pk,
         start=booking.start,
         consultant_id=booking.consultant_id,
         email=booking.client_email,
     )
+    if not service.is_group:
+        if overlapping.exists() or held:
+            raise slot_taken(booking)
+        return
+    same_session = Q(service_id=service.pk, start=booking.start)
+    if overlapping.exclude(same_session).exists():
+        raise slot_taken(booking)
     if overlapping.filter(same_session).count() + held >= service.capacity:
         raise SlotTaken(
             f"The group session at {local_start(booking):%A %d %B, %H:%M} is full. "

@@ -28,14 +28,16 @@ def live_offers(*, service_id: int, start, consultant_id=None):
     return offers
 
 
-def held_for_others(*, service_id: int, start, consultant_id: int, email: str) -> int:
-    """Seats held by live offers to clients other than `email`: a booking made
-    outside the offer may not take them."""
-    return (
-        live_offers(service_id=service_id, start=start, consultant_id=consultant_id)
-        .exclude(client_email__iexact=email)
-        .count()
+def held_against(*, service_id: int, start, consultant_id: int, email: str) -> int:
+    """Seats that live offers hold against a booking by `email`: all of them,
+    unless `email` holds an offer itself; then it competes only with real
+    bookings (the consultant's lock decides between offered clients)."""
+    offers = live_offers(
+        service_id=service_id, start=start, consultant_id=consultant_id
     )
+    if offers.filter(client_email__iexact=email).exists():
+        return 0
+    return offers.count()
 
 
 def after_change(booking, from_state, to_state, data) -> None:
