@@ -11,6 +11,9 @@ class BookingConfig(AppConfig):
 
         from booking.core import ratelimit
 
+        # A freed seat reaches the waitlist through booking.waitlist.holds' signal.
+        from booking.lifecycle import waitlist  # noqa: F401
+
         # Booking state changes reach the live sockets through django-fsm's signal.
         from booking.messaging import live  # noqa: F401
 

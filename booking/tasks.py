@@ -13,7 +13,7 @@ from booking.admin import exports as admin_exports
 from booking.admin.permissions import intake_visible_to
 from booking.core.models import Booking, payment_due_before
 from booking.core.states import BookingStatus
-from booking.lifecycle import services
+from booking.lifecycle import services, waitlist
 from booking.messaging import notify
 from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
@@ -26,6 +26,7 @@ from booking.spreadsheets import exports, imports
 from booking.team import emails as team_emails
 from booking.team import services as team
 from booking.video import rooms as video_rooms
+from booking.waitlist import emails as waitlist_emails
 
 logger = logging.getLogger(__name__)
 
@@ -171,3 +172,11 @@ def close_video_rooms() -> int:
     """Every 5 minutes: close at LiveKit the rooms of sessions that have ended
     (each room once; booking/video/rooms.py)."""
     return video_rooms.close_finished_rooms()
+
+
+def send_waitlist_email(entry_id: int, kind: str) -> str:
+    return waitlist_emails.send(entry_id, kind)
+
+
+def expire_waitlist_offers() -> str:
+    return f"{waitlist.expire_offers()} waitlist offers lapsed"

@@ -24,6 +24,7 @@ import booking.admin.products  # noqa: F401  (registers its hooks)
 import booking.admin.reports  # noqa: F401  (registers its hooks)
 import booking.admin.reviews  # noqa: F401  (registers its snippet)
 import booking.admin.team  # noqa: F401  (registers its hooks)
+import booking.admin.waitlist  # noqa: F401  (registers its hooks)
 import booking.signin.views  # noqa: F401  (registers its hooks)
 from booking.core.states import BookingStatus
 from booking.notifications.consultants import MEETING_LINK_CHANGED
@@ -53,6 +54,7 @@ ACTIONS = {
     "booking.mark_no_show": ("Mark no-show", "Marked a no-show"),
     "booking.cancel": ("Cancel booking", "Cancelled"),
     "booking.reschedule": ("Reschedule booking", "Rescheduled"),
+    "booking.waitlist_accept": ("Book from the waitlist", "Booked from the waitlist"),
     "booking.review": ("Review", "Client left a review"),
     "booking.erase": ("Erase client data", "Client's personal data erased"),
     "booking.anonymise": (

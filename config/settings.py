@@ -702,3 +702,9 @@ if AWS_STORAGE_BUCKET_NAME:
 BOOKING_VIDEO_PROVIDER = env("BOOKING_VIDEO_PROVIDER", "auto")
 BOOKING_VIDEO_JOIN_EARLY_MINUTES = int(env("BOOKING_VIDEO_JOIN_EARLY_MINUTES", "10"))
 LIVEKIT_MEET_URL = env("LIVEKIT_MEET_URL", "")
+
+# --- Waitlist ---
+# A seat offered to the first waiting client is held for them this many hours
+# (booking/lifecycle/waitlist.py); a waitlist confirmation link works 24 hours.
+WAITLIST_HOLD_HOURS = int(env("WAITLIST_HOLD_HOURS", "12"))
+WAITLIST_LINK_HOURS = int(env("WAITLIST_LINK_HOURS", "24"))

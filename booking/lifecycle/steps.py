@@ -32,6 +32,7 @@ from booking.core.states import FINAL, SLOT_HOLDING
 from booking.courses.models import CourseMeeting
 from booking.products import allowance
 from booking.scheduling import slots
+from booking.waitlist import holds
 
 # No 0/O or 1/I/L, so a reference read out on the phone cannot be misheard.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -274,6 +275,7 @@ def log_change(
     booking, action, *, actor, to_state, from_state=None, reason="", data=None
 ):
     """Every change shows in the booking's History and Wagtail's site history."""
+    holds.after_change(booking, from_state, to_state, data)
     log(
         instance=booking,
         action=action,
@@ -371,14 +373,20 @@ def ensure_slot_free(booking: Booking) -> None:
         end__gt=booking.start,
     ).exclude(pk=booking.pk)
     service = booking.service
+    held = holds.held_against(
+        service_id=service.pk,
+        start=booking.start,
+        consultant_id=booking.consultant_id,
+        email=booking.client_email,
+    )
     if not service.is_group:
-        if overlapping.exists():
+        if overlapping.exists() or held:
             raise slot_taken(booking)
         return
     same_session = Q(service_id=service.pk, start=booking.start)
     if overlapping.exclude(same_session).exists():
         raise slot_taken(booking)
-    if overlapping.filter(same_session).count() >= service.capacity:
+    if overlapping.filter(same_session).count() + held >= service.capacity:
         raise SlotTaken(
             f"The group session at {local_start(booking):%A %d %B, %H:%M} is full. "
             "Please choose another time."

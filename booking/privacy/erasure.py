@@ -29,6 +29,7 @@ from booking.reviews.models import Review
 from booking.spreadsheets import exports
 from booking.team import services as team
 from booking.team.models import Application
+from booking.waitlist import privacy as waitlist_privacy
 
 S = BookingStatus
 Action = AccessLogEntry.Action
@@ -59,6 +60,7 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     accounts = ClientAccount.objects.filter(email__iexact=data.email)
     packages = products_privacy.held(data.email)
     held = bookings or packages or data.emails.exists() or applications.exists()
+    held = held or waitlist_privacy.held(data.email)
     if not held and not accounts.exists() and not data.messages.exists():
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
@@ -87,6 +89,7 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     )
     exports.forget_searches_for(searched_as)
     products_privacy.anonymise(data.email)
+    waitlist_privacy.forget(data.email)
     # The client's account goes too: address, name, preferences, password and the
     # Stripe Customer id (issue 21); and any sign-in link still unused.
     accounts.delete()

@@ -26,6 +26,7 @@ from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets.widgets import spreadsheet_safe
 from booking.team.models import Application
+from booking.waitlist import privacy as waitlist_privacy
 
 S = BookingStatus
 
@@ -86,6 +87,11 @@ class ClientData:
     def messages(self):
         """Secure messages with consultants (booking.messaging), both ways."""
         return messaging.messages_of(self.email)
+
+    @property
+    def waitlist(self):
+        """Waitlist entries (booking.waitlist)."""
+        return waitlist_privacy.entries_of(self.email)
 
     def counts(self) -> dict[str, int]:
         return {kind: getattr(self, kind).count() for kind in BUNDLE_FIELDS}
@@ -199,6 +205,7 @@ BUNDLE_FIELDS = {
     "packages": products_privacy.PACKAGE_FIELDS,
     "package_lines": products_privacy.LINE_FIELDS,
     "messages": messaging.BUNDLE_FIELDS,
+    "waitlist": waitlist_privacy.FIELDS,
 }
 
 
@@ -248,6 +255,7 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
         ],
         **products_privacy.bundle_rows(data.email),
         "messages": messaging.bundle_rows(data.email),
+        **waitlist_privacy.bundle_rows(data.email),
     }
 
 

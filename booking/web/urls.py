@@ -19,6 +19,7 @@ from booking.web import (
     team,
     video,
     views,
+    waitlist,
 )
 
 
@@ -63,6 +64,13 @@ urlpatterns = [
         name="details",
     ),
     path("book/sent/", views.sent, name="sent"),
+    # --- waitlist ---
+    path(
+        "book/waitlist/join/<int:consultant_id>/<slug:service_slug>/",
+        waitlist.join,
+        name="waitlist_join",
+    ),
+    path("book/waitlist/<str:token>/", waitlist.entry_page, name="waitlist_entry"),
     path("book/verify/<str:token>/", confirmation.verify, name="verify"),
     path("book/status/", views.status, name="status"),
     path("book/find/", views.find, name="find"),

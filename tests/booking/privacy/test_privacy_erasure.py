@@ -212,6 +212,7 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
         "messages",
         "packages",
         "package_lines",
+        "waitlist",
     }
     references = {b.reference for b in zelda}
     assert {row["reference"] for row in tables["bookings"]} == references
