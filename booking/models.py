@@ -44,4 +44,5 @@ from booking.scheduling.models import (  # noqa: F401
     OutsideCalendar,
 )
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport  # noqa: F401
+from booking.streams.models import Comment, PageCounts, Reaction  # noqa: F401
 from booking.team.models import Application, Invitation  # noqa: F401

@@ -23,6 +23,7 @@ import booking.admin.privacy  # noqa: F401  (registers its hooks)
 import booking.admin.products  # noqa: F401  (registers its hooks)
 import booking.admin.reports  # noqa: F401  (registers its hooks)
 import booking.admin.reviews  # noqa: F401  (registers its snippet)
+import booking.admin.streams  # noqa: F401  (registers its snippet)
 import booking.admin.team  # noqa: F401  (registers its hooks)
 import booking.signin.views  # noqa: F401  (registers its hooks)
 from booking.core.states import BookingStatus

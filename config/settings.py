@@ -660,3 +660,7 @@ LIVEKIT_URL = env("LIVEKIT_URL", "")
 LIVEKIT_API_KEY = env("LIVEKIT_API_KEY", "")
 LIVEKIT_API_SECRET = env("LIVEKIT_API_SECRET", "")
 LIVEKIT_TOKEN_MINUTES = int(env("LIVEKIT_TOKEN_MINUTES", "15"))
+
+# --- streams: likes, saves and comments on posts and articles (issue 25) ---
+# Comments wait for an editor's approval (Streams → Comments) unless this is 0.
+STREAM_COMMENTS_MODERATED = env_bool("STREAM_COMMENTS_MODERATED", default=True)

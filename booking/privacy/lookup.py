@@ -25,6 +25,7 @@ from booking.privacy.models import AccessLogEntry
 from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets.widgets import spreadsheet_safe
+from booking.streams import privacy as streams_privacy
 from booking.team.models import Application
 
 S = BookingStatus
@@ -86,6 +87,11 @@ class ClientData:
     def messages(self):
         """Secure messages with consultants (booking.messaging), both ways."""
         return messaging.messages_of(self.email)
+
+    @property
+    def stream_activity(self):
+        """Likes, saves and comments on the stream (booking.streams)."""
+        return streams_privacy.activity_of(self.email)
 
     def counts(self) -> dict[str, int]:
         return {kind: getattr(self, kind).count() for kind in BUNDLE_FIELDS}
@@ -199,6 +205,7 @@ BUNDLE_FIELDS = {
     "packages": products_privacy.PACKAGE_FIELDS,
     "package_lines": products_privacy.LINE_FIELDS,
     "messages": messaging.BUNDLE_FIELDS,
+    "stream_activity": streams_privacy.BUNDLE_FIELDS,
 }
 
 
@@ -248,6 +255,7 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
         ],
         **products_privacy.bundle_rows(data.email),
         "messages": messaging.bundle_rows(data.email),
+        "stream_activity": streams_privacy.bundle_rows(data.email),
     }
 
 

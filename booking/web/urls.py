@@ -16,6 +16,7 @@ from booking.web import (
     payments,
     picker,
     products,
+    streams,
     team,
     views,
 )
@@ -187,4 +188,20 @@ urlpatterns += [
         messages.attachment,
         name="message_attachment",
     ),
+]
+
+# The stream (booking/web/streams.py): like, save, comment, report; saved list.
+urlpatterns += [
+    path(
+        "stream/<int:page_id>/<str:kind>/toggle/",
+        streams.react,
+        name="stream_react",
+    ),
+    path("stream/<int:page_id>/comment/", streams.comment, name="stream_comment"),
+    path(
+        "stream/comments/<int:comment_id>/report/",
+        streams.report,
+        name="stream_report",
+    ),
+    path("account/saved/", streams.saved, name="account_saved"),
 ]

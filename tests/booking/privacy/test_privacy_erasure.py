@@ -209,7 +209,10 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
         "refunds",
         "reviews",
         "applications",
+        "packages",
+        "package_lines",
         "messages",
+        "stream_activity",
     }
     references = {b.reference for b in zelda}
     assert {row["reference"] for row in tables["bookings"]} == references
