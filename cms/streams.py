@@ -5,6 +5,7 @@ stream index page, on the consultant's page and at /api/v1/streams/. Likes,
 saves and comments live in booking.streams, by page id."""
 
 from django.apps import apps
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
 from wagtail.admin.panels import FieldPanel
@@ -107,6 +108,7 @@ def engagement_context(page, request) -> dict:
         "engaged": marked,
         "account": account,
         "comments": list(stream_services.approved_comments(page.pk)),
+        "moderated": settings.STREAM_COMMENTS_MODERATED,
     }
 
 

@@ -56,10 +56,6 @@ class CommentEditView(EditView):
         return comment
 
 
-def excerpt(comment: Comment) -> str:
-    return comment.body if len(comment.body) <= 80 else comment.body[:79] + "…"
-
-
 class CommentViewSet(SnippetViewSet):
     model = Comment
     icon = "comment"
@@ -69,7 +65,7 @@ class CommentViewSet(SnippetViewSet):
     copy_view_enabled = False
     edit_view_class = CommentEditView
     list_display = [
-        Column("body", label="Comment", accessor=excerpt),
+        "excerpt",  # the link to the comment's edit page
         Column("display_name", label="Client"),
         Column("page_title", label="On"),
         Column("status", label="Status", accessor="get_status_display"),

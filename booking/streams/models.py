@@ -75,6 +75,12 @@ class Comment(models.Model):
         super().save(*args, **kwargs)
         PageCounts.recount([self.page_id])
 
+    @property
+    def excerpt(self) -> str:
+        return self.body if len(self.body) <= 80 else self.body[:79] + "…"
+
+    excerpt.fget.short_description = "Comment"
+
 
 class PageCounts(models.Model):
     """A page's likes, saves and approved comments, moved with F() by each

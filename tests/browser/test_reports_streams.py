@@ -149,9 +149,9 @@ def test_a_client_likes_saves_and_comments_and_an_editor_approves(
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("link", name="Stream comments").click()
     page.get_by_role("link", name=re.compile("This helped me")).click()
-    page.get_by_label("Decision").select_option(label="Approved")
+    page.get_by_role("combobox", name="Decision").select_option(label="Approved")
     page.get_by_role("button", name="Save").click()
-    page.get_by_text("Approved").first.wait_for()
+    page.get_by_role("cell", name="Approved").wait_for()
 
     page.goto(f"{live_server.url}/stream/first-light/")
     page.get_by_text("This helped me start slower.").wait_for()
