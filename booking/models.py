@@ -44,6 +44,7 @@ from booking.scheduling.models import (  # noqa: F401
     OutsideCalendar,
 )
 from booking.spreadsheets.models import ExportJob, SpreadsheetImport  # noqa: F401
+from booking.streams.models import Comment, PageCounts, Reaction  # noqa: F401
 from booking.team.models import Application, Invitation  # noqa: F401
 from booking.video.models import VideoRoom  # noqa: F401
 from booking.waitlist.models import WaitlistEntry  # noqa: F401

@@ -29,5 +29,10 @@ class CmsConfig(AppConfig):
         profiles.set_profile_finder(consultant_profile_page)
         # Inviting a consultant may make their draft profile page (booking.team).
         profiles.set_profile_page_maker(draft_profile_page)
+        # The stream's posts and articles, for likes, saves and comments.
+        from booking.streams.pages import set_page_source
+        from cms.streams import PAGE_SOURCE
+
+        set_page_source(PAGE_SOURCE)
         # Before anything asks Wagtail for the page policy (Wagtail's advice).
         register_permission_policy(Page, ConsultantPagesPolicy())

@@ -56,6 +56,7 @@ class HomePage(Page):
         "cms.ConsultantIndexPage",
         "cms.ArticleIndexPage",
         "cms.StandardPage",
+        "cms.StreamIndexPage",
     ]
     max_count = 1
 
@@ -327,6 +328,7 @@ class ConsultantPage(Page):
         )
         context["reviews"] = selectors.published_reviews(self.consultant_id)
         context["packages"] = on_sale(services=services) if taking_bookings else []
+        context["stream_posts"] = latest_posts_by(self)
         return context
 
     def service_offers(self, services):
@@ -445,6 +447,11 @@ class ArticlePage(Page):
 
     class Meta:
         verbose_name = "article"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context.update(engagement_context(self, request))
+        return context
 
     @cached_property
     def reading_minutes(self) -> int:
@@ -622,3 +629,12 @@ def privacy_policy_revision():
     )
     page = practice.privacy_policy_page if practice else None
     return page.live_revision if page is not None and page.live else None
+
+
+# The stream's pages (issue 25), kept in their own module.
+from cms.streams import (  # noqa: E402, F401
+    StreamIndexPage,
+    StreamPost,
+    engagement_context,
+    latest_posts_by,
+)

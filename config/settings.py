@@ -708,3 +708,7 @@ LIVEKIT_MEET_URL = env("LIVEKIT_MEET_URL", "")
 # (booking/lifecycle/waitlist.py); a waitlist confirmation link works 24 hours.
 WAITLIST_HOLD_HOURS = int(env("WAITLIST_HOLD_HOURS", "12"))
 WAITLIST_LINK_HOURS = int(env("WAITLIST_LINK_HOURS", "24"))
+
+# --- streams: likes, saves and comments on posts and articles (issue 25) ---
+# Comments wait for an editor's approval (Streams → Comments) unless this is 0.
+STREAM_COMMENTS_MODERATED = env_bool("STREAM_COMMENTS_MODERATED", default=True)

@@ -9,6 +9,7 @@ from booking.api import (
     client_views,
     product_views,
     staff_views,
+    stream_views,
 )
 from booking.api.schema_views import RedocView, SchemaView, SwaggerView
 
@@ -27,6 +28,7 @@ v1 = [
     ),
     path("categories/", catalogue_views.CategoryList.as_view(), name="categories"),
     path("packages/", product_views.PackageList.as_view(), name="packages"),
+    path("streams/", stream_views.StreamList.as_view(), name="streams"),
     path("bookings/", client_views.CreateDraft.as_view(), name="create"),
     path("bookings/verify/", client_views.Verify.as_view(), name="verify"),
     path("bookings/find/", client_views.Find.as_view(), name="find"),

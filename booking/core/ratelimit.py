@@ -28,6 +28,9 @@ DEFAULT_LIMITS = {
     "account_link": (20, 3600),
     # Signing in with a client account's optional password, per IP and address.
     "account_password": (10, 900),
+    # A signed-in client's comments on the stream, and reports of comments.
+    "stream_comment": (10, 3600),
+    "stream_report": (20, 3600),
 }
 
 

@@ -27,6 +27,7 @@ from booking.privacy.models import AccessLogEntry
 from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets import exports
+from booking.streams import privacy as streams_privacy
 from booking.team import services as team
 from booking.team.models import Application
 from booking.waitlist import privacy as waitlist_privacy
@@ -90,6 +91,8 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     exports.forget_searches_for(searched_as)
     products_privacy.anonymise(data.email)
     waitlist_privacy.forget(data.email)
+    # Likes, saves and comments (booking.streams), and the pages' counts with them.
+    streams_privacy.forget(data.email)
     # The client's account goes too: address, name, preferences, password and the
     # Stripe Customer id (issue 21); and any sign-in link still unused.
     accounts.delete()

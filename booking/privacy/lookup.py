@@ -25,6 +25,7 @@ from booking.privacy.models import AccessLogEntry
 from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets.widgets import spreadsheet_safe
+from booking.streams import privacy as streams_privacy
 from booking.team.models import Application
 from booking.waitlist import privacy as waitlist_privacy
 
@@ -92,6 +93,11 @@ class ClientData:
     def waitlist(self):
         """Waitlist entries (booking.waitlist)."""
         return waitlist_privacy.entries_of(self.email)
+
+    @property
+    def stream_activity(self):
+        """Likes, saves and comments on the stream (booking.streams)."""
+        return streams_privacy.activity_of(self.email)
 
     def counts(self) -> dict[str, int]:
         return {kind: getattr(self, kind).count() for kind in BUNDLE_FIELDS}
@@ -206,6 +212,7 @@ BUNDLE_FIELDS = {
     "package_lines": products_privacy.LINE_FIELDS,
     "messages": messaging.BUNDLE_FIELDS,
     "waitlist": waitlist_privacy.FIELDS,
+    "stream_activity": streams_privacy.BUNDLE_FIELDS,
 }
 
 
@@ -256,6 +263,7 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
         **products_privacy.bundle_rows(data.email),
         "messages": messaging.bundle_rows(data.email),
         **waitlist_privacy.bundle_rows(data.email),
+        "stream_activity": streams_privacy.bundle_rows(data.email),
     }
 
 

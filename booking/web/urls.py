@@ -16,6 +16,7 @@ from booking.web import (
     payments,
     picker,
     products,
+    streams,
     team,
     video,
     views,
@@ -199,4 +200,20 @@ urlpatterns += [
     # --- video rooms (booking/web/video.py) ---
     path("book/manage/<str:token>/video/", video.manage_video, name="manage_video"),
     path("video/<str:reference>/", video.video_join, name="video_join"),
+]
+
+# The stream (booking/web/streams.py): like, save, comment, report; saved list.
+urlpatterns += [
+    path(
+        "stream/<int:page_id>/<str:kind>/toggle/",
+        streams.react,
+        name="stream_react",
+    ),
+    path("stream/<int:page_id>/comment/", streams.comment, name="stream_comment"),
+    path(
+        "stream/comments/<int:comment_id>/report/",
+        streams.report,
+        name="stream_report",
+    ),
+    path("account/saved/", streams.saved, name="account_saved"),
 ]

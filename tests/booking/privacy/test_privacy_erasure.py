@@ -209,10 +209,11 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
         "refunds",
         "reviews",
         "applications",
-        "messages",
         "packages",
         "package_lines",
+        "messages",
         "waitlist",
+        "stream_activity",
     }
     references = {b.reference for b in zelda}
     assert {row["reference"] for row in tables["bookings"]} == references
