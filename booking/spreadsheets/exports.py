@@ -144,6 +144,8 @@ CSV_VALUES = (
     "refunded",
     "created_at",
     "source",
+    "service__kind",
+    "parent__reference",
 )
 
 
@@ -162,7 +164,7 @@ def csv_rows(queryset, progress=None) -> Iterator[list[list]]:
     for row in rows.iterator(chunk_size=size):
         reference, status, name, email, phone, consultant, service = row[:7]
         start, end, zone_key, amount, currency, paid, refunded, created = row[7:15]
-        source = row[15]
+        source, kind, series = row[15:18]
         zone = zones.get(zone_key) or zones.setdefault(zone_key, ZoneInfo(zone_key))
         chunk.append(
             [
@@ -182,6 +184,8 @@ def csv_rows(queryset, progress=None) -> Iterator[list[list]]:
                 _money(refunded),
                 _wall_clock(created, UTC),
                 _text(sources.get(source, source)),
+                _text(kind),
+                _text(series),
             ]
         )
         if len(chunk) == size:

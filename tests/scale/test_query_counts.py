@@ -20,11 +20,12 @@ pytestmark = pytest.mark.django_db
 # Statements create_draft sends when a view calls it, outside any transaction.
 # In a test its transaction is a savepoint inside the test's: that pair is the
 # test's BEGIN and COMMIT, not create_draft's work, and is not counted.
-# Issue 26 asks for 8; 13 remain (README "Scaling out"): the lock, the practice
+# Issue 26 asks for 8; 14 remain (README "Scaling out"): the lock, the practice
 # settings (read twice: consent and the email), the offer check, the slot engine's
 # 2, the booking's insert in a savepoint (a colliding reference is drawn again),
-# Wagtail's log entry (whose save checks its content type), the token, the email.
-CREATE_DRAFT_QUERIES = 13
+# Wagtail's log entry (whose save checks its content type), the token, the client
+# account's clock and zone for the email (issue 21), the email.
+CREATE_DRAFT_QUERIES = 14
 
 
 def draft(service, consultant, start, email="ada@example.com"):
@@ -92,7 +93,13 @@ def test_csv_export_writes_the_resources_very_cells_in_one_query():
     assert len(queries) == 1  # one chunked query; no query per row
 
 
-def test_an_uncached_consultant_page_stays_within_ten_queries(client, settings):
+# Issue 26's goal is 10; the page was brought to 10, then the packages on sale
+# (issue 22) and the consultant's latest stream posts (issue 25: their view
+# restrictions, then the posts) added three.
+CONSULTANT_PAGE_QUERIES = 13
+
+
+def test_an_uncached_consultant_page_stays_within_its_query_budget(client, settings):
     from tests.factories import build_site, publish_consultant_page
 
     settings.PAGE_CACHE_SECONDS = 0
@@ -103,7 +110,9 @@ def test_an_uncached_consultant_page_stays_within_ten_queries(client, settings):
         response = client.get(page.url)
 
     assert response.status_code == 200 and b"Maya Stone" in response.content
-    assert len(queries) <= 10, "\n".join(q["sql"][:120] for q in queries)
+    assert len(queries) <= CONSULTANT_PAGE_QUERIES, "\n".join(
+        q["sql"][:120] for q in queries
+    )
 
 
 def test_a_missing_consultant_and_a_restricted_one_are_still_refused(client):
