@@ -37,8 +37,10 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def course(transactional_db, practice_settings):
-    practice_settings(full_refund_until_hours=48, late_refund_percent=0)
+    # The site first: after another live-server test the database is flushed,
+    # and the practice's settings belong to the default site.
     _, team, _ = build_site()
+    practice_settings(full_refund_until_hours=48, late_refund_percent=0)
     consultant = publish_consultant_page(team, "Maya Stone").consultant
     service = Service.objects.create(
         title="Calm in eight weeks",
