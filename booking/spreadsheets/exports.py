@@ -8,9 +8,8 @@ outside the public media folder, updating its progress every chunk; its page
 (`booking.admin.exports`) shows a progress bar and then a download link, for its
 owner only, until it expires.
 
-Memory stays flat however many rows: bookings are read in chunks with consultant,
-service and refunded total joined into the one query, and written row by row (CSV
-to the response or file, XLSX through openpyxl's write-only mode)."""
+Memory stays flat: bookings are read in chunks, consultant, service and refunds
+joined into one query, and written row by row (CSV, or openpyxl's write-only XLSX)."""
 
 import csv
 import logging
@@ -164,7 +163,7 @@ def csv_rows(queryset, progress=None) -> Iterator[list[list]]:
     for row in rows.iterator(chunk_size=size):
         reference, status, name, email, phone, consultant, service = row[:7]
         start, end, zone_key, amount, currency, paid, refunded, created = row[7:15]
-        source, kind, series = row[15:18]
+        source, kind, series = row[15:]
         zone = zones.get(zone_key) or zones.setdefault(zone_key, ZoneInfo(zone_key))
         chunk.append(
             [

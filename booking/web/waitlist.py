@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 
 from booking.accounts.signin import signed_in_account
-from booking.core import ratelimit
+from booking.core import dates, ratelimit
 from booking.core.errors import BookingError, InvalidBookingData, SlotTaken
 from booking.core.models import Consultant, Service
 from booking.lifecycle import waitlist
@@ -38,6 +38,8 @@ def wanted_start(raw) -> datetime:
             "The time to wait for is missing or not a full date and time with "
             "its time zone."
         )
+    if not dates.in_range(start):
+        raise InvalidBookingData(dates.OUT_OF_RANGE)
     return start
 
 

@@ -113,7 +113,9 @@ def sign_in(page, url, username):
 
 
 def live(page):
-    page.wait_for_function("document.documentElement.dataset.live === 'open'")
+    # An attribute selector, not wait_for_function: the page's Content Security
+    # Policy refuses the eval Playwright's polling predicate needs.
+    page.locator("html[data-live='open']").wait_for(state="attached")
     page.evaluate("window.notReloaded = true")
 
 
