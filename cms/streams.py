@@ -18,6 +18,9 @@ from booking.streams import pages as stream_pages
 from booking.streams import services as stream_services
 
 POSTS_PER_PAGE = 20
+# A post added live without a revision has no first_published_at; it sorts
+# last on every database (PostgreSQL puts NULLs first in a descending order).
+NEWEST_FIRST = (models.F("first_published_at").desc(nulls_last=True), "-pk")
 
 
 class StreamIndexPage(Page):
@@ -40,7 +43,7 @@ class StreamIndexPage(Page):
             .public()
             .child_of(self)
             .select_related("author", "image", "article")
-            .order_by("-first_published_at", "-pk")
+            .order_by(*NEWEST_FIRST)
         )
         page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
         account = signed_in_account(request)
@@ -118,7 +121,7 @@ def latest_posts_by(consultant_page, limit: int = 3) -> list:
             StreamPost.objects.live()
             .public()
             .filter(author=consultant_page)
-            .order_by("-first_published_at", "-pk")
+            .order_by(*NEWEST_FIRST)
         )[:limit]
     )
 
@@ -137,7 +140,7 @@ def _posts():
         StreamPost.objects.live()
         .public()
         .select_related("author", "image", "article")
-        .order_by("-first_published_at", "-pk")
+        .order_by(*NEWEST_FIRST)
     )
 
 
