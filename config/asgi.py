@@ -1,7 +1,8 @@
 """The ASGI application: Django's HTTP views, and the WebSockets of
 booking/web/routing.py behind the session's sign-in and an Origin check
-(ALLOWED_HOSTS). Production serves both with one server (Procfile: gunicorn
-with uvicorn's worker)."""
+(ALLOWED_HOSTS), or behind a client's API access token (no Origin check: such
+a socket never reads the session; booking/web/socket_auth.py). Production
+serves both with one server (Procfile: gunicorn with uvicorn's worker)."""
 
 import os
 
@@ -13,14 +14,14 @@ http = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from booking.web.routing import websocket_urlpatterns  # noqa: E402
+from booking.web.socket_auth import OriginOrToken  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": http,
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": OriginOrToken(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }

@@ -641,19 +641,9 @@ MESSAGING_ATTACHMENT_ROOT = Path(
 )
 # At most one "new message" email per conversation and recipient this often.
 MESSAGING_EMAIL_BATCH_MINUTES = int(env("MESSAGING_EMAIL_BATCH_MINUTES", "15"))
-# WebSockets (Django Channels, config/asgi.py): Redis carries events between
-# server processes when REDIS_URL is set; one process's memory otherwise.
+# WebSockets (Django Channels, config/asgi.py); their channel layer is set by
+# CHANNEL_REDIS_URL, at the end of this file.
 ASGI_APPLICATION = "config.asgi.application"
-CHANNEL_LAYERS = {
-    "default": (
-        {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-        if REDIS_URL
-        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    )
-}
 # LiveKit video rooms (booking/video/), when all three are set; a
 # participant's access token works this many minutes.
 LIVEKIT_URL = env("LIVEKIT_URL", "")
@@ -712,3 +702,20 @@ WAITLIST_LINK_HOURS = int(env("WAITLIST_LINK_HOURS", "24"))
 # --- streams: likes, saves and comments on posts and articles (issue 25) ---
 # Comments wait for an editor's approval (Streams → Comments) unless this is 0.
 STREAM_COMMENTS_MODERATED = env_bool("STREAM_COMMENTS_MODERATED", default=True)
+
+# --- the WebSockets' channel layer (issue 24) ---
+# Redis carries live events between server processes when CHANNEL_REDIS_URL is
+# set (by default REDIS_URL, which also moves jobs and the cache to Redis); one
+# process's memory otherwise (the embedded default). Setting CHANNEL_REDIS_URL
+# alone puts only the sockets on Redis, as CI's PostgreSQL pass does.
+CHANNEL_REDIS_URL = env("CHANNEL_REDIS_URL") or REDIS_URL
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [CHANNEL_REDIS_URL]},
+        }
+        if CHANNEL_REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    )
+}

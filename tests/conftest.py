@@ -37,6 +37,18 @@ def django_db_modify_db_settings(
         database.setdefault("TEST", {})["NAME"] = str(path)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def channel_layer_of_this_process():
+    """With CHANNEL_REDIS_URL set (CI's PostgreSQL pass) the sockets' events go
+    through Redis; each test process keeps its groups under a prefix of its own,
+    so parallel processes never hear each other's bookings and conversations."""
+    layer = settings.CHANNEL_LAYERS["default"]
+    if layer["BACKEND"] == "channels_redis.core.RedisChannelLayer":
+        from tests.channels_testing import redis_layer
+
+        settings.CHANNEL_LAYERS = {"default": redis_layer(layer["CONFIG"]["hosts"][0])}
+
+
 @pytest.fixture(autouse=True)
 def jobs_run_inline(monkeypatch):
     """django-q2 tasks run in the test's own process, at once (django-q2 reads its

@@ -9,9 +9,12 @@
   or manage page this browser opened.
 
 Who is asking comes from the browser's session: a staff login (that has passed
-two-factor sign-in where it must) or a client's account, as the pages decide.
-A socket that may see nothing is closed with 4403. Messages are sent over HTTP
-(the form); the socket only carries events. Group names: booking.messaging.live."""
+two-factor sign-in where it must) or a client's account, as the pages decide;
+or, for a separate frontend, from the client's API access token offered as a
+subprotocol (booking/web/socket_auth.py), and then from nothing else. A socket
+whose token is refused is closed with 4401; one that may see nothing, 4403.
+Messages are sent over HTTP (the form); the socket only carries events. Group
+names: booking.messaging.live."""
 
 from dataclasses import dataclass, field
 
@@ -27,6 +30,7 @@ from booking.core.models import Booking
 from booking.messaging import live, services
 from booking.messaging.models import Conversation, Side
 from booking.signin import devices
+from booking.web import socket_auth
 from booking.web.watching import GRANTED, WATCHED
 
 REFUSED = 4403
@@ -40,6 +44,9 @@ class Visitor:
     client_email: str = ""
     granted: list = field(default_factory=list)
     watched: list = field(default_factory=list)
+    # Signed in by an access token: when it expires; why it was refused.
+    expires: float | None = None
+    refused: str = ""
 
 
 def staff_user(user, session):
@@ -56,6 +63,12 @@ def staff_user(user, session):
 
 @database_sync_to_async
 def visitor_of(scope) -> Visitor:
+    raw = socket_auth.offered_token(scope)
+    if raw is not None:  # the token's client, whatever the cookies say
+        found = socket_auth.sign_in(raw)
+        return Visitor(
+            client_email=found.email, expires=found.expires, refused=found.problem
+        )
     session = scope.get("session") or {}
     account = None
     if session.get(ACCOUNT) is not None:
@@ -74,17 +87,44 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Joins the groups `groups_for` allows, then relays their events."""
 
     async def connect(self):
+        self.ended = False
         self.visitor = await visitor_of(self.scope)
+        # A socket that offered a token is answered with the subprotocol, or
+        # the browser drops it.
+        offered = socket_auth.offered_token(self.scope) is not None
+        self.subprotocol = socket_auth.BEARER if offered else None
+        if self.visitor.refused:
+            await self.refuse(socket_auth.UNAUTHENTICATED, self.visitor.refused)
+            return
         self.groups = await self.groups_for(self.visitor)
         if not self.groups:
-            # Accepted, then closed with a code of our own: a refusal before
-            # accepting reaches the browser as a network error it would retry.
-            await self.accept()
-            await self.close(code=REFUSED)
+            await self.refuse(REFUSED)
             return
         for group in self.groups:
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self.accept(self.subprotocol)
+
+    async def refuse(self, code: int, reason: str = ""):
+        # Accepted, then closed with a code of our own: a refusal before
+        # accepting reaches the browser as a network error it would retry.
+        self.groups = []
+        await self.accept(self.subprotocol)
+        await self.close(code=code, reason=reason or None)
+
+    async def signed_in(self) -> bool:
+        """False, closing the socket with 4401 the first time, once the token
+        it was opened with has expired."""
+        if not self.ended and socket_auth.expired(self.visitor.expires):
+            self.ended = True
+            await self.close(
+                code=socket_auth.UNAUTHENTICATED, reason=socket_auth.EXPIRED
+            )
+        return not self.ended
+
+    async def send_json(self, content, close=False):
+        """Every event goes out here: none after the token expired."""
+        if await self.signed_in():
+            await super().send_json(content, close)
 
     async def groups_for(self, visitor: Visitor) -> list[str]:
         raise NotImplementedError
@@ -98,6 +138,8 @@ class ChatConsumer(LiveConsumer):
         return [live.chat_group(pk)] if self.side else []
 
     async def receive_json(self, content, **kwargs):
+        if not await self.signed_in():
+            return
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "typing":
             await self.channel_layer.group_send(

@@ -101,6 +101,29 @@ def test_redis_url_switches_the_job_queue_to_redis():
     assert orm["timeout"] < orm["retry"] and orm["max_attempts"] > 0
 
 
+def test_channel_redis_url_moves_only_the_sockets_to_redis():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        "print(json.dumps([settings.CHANNEL_LAYERS['default'], "
+        "settings.Q_CLUSTER.get('redis'), settings.CACHES['default']['BACKEND']]))"
+    )
+    url = "redis://127.0.0.1:6379/5"
+
+    def layer(**env):
+        result = run(["-c", code], DEBUG="1", **env)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    memory, queue, cache = layer(CHANNEL_REDIS_URL="", REDIS_URL="")
+    assert memory == {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    sockets, queue, cache = layer(CHANNEL_REDIS_URL=url, REDIS_URL="")
+    assert sockets["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert sockets["CONFIG"]["hosts"] == [url]
+    assert queue is None and "locmem" in cache  # jobs and cache stay put
+    both, queue, _ = layer(CHANNEL_REDIS_URL="", REDIS_URL="redis://127.0.0.1:6379/0")
+    assert both["CONFIG"]["hosts"] == ["redis://127.0.0.1:6379/0"] and queue
+
+
 @pytest.mark.parametrize(
     "missing, extra, message",
     [
