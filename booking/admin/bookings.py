@@ -43,7 +43,7 @@ from booking.core.models import Booking
 from booking.core.states import BookingStatus
 from booking.notifications.models import OutboxEmail
 from booking.privacy.audit import record_access
-from booking.video import rooms
+from booking.video import access, rooms
 
 # Wagtail asks the registry which policy governs bookings; registering before any
 # view is built keeps its model-only fallback from being made instead.
@@ -170,8 +170,21 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
             ],
             show_intake=can_see_intake_notes(self.request.user, booking),
             video=_video(booking, request.user),
+            video_joins=[
+                (format_admin_time(entry.timestamp, request), who, how)
+                for entry, who, how in _video_joins(booking)
+            ],
         )
         return context
+
+
+def _video_joins(booking: Booking) -> list[tuple]:
+    """Who joined the session's video, from the access log: (entry, who, how)."""
+    prefix = access.log_target(booking) + " "
+    return [
+        (entry, entry.username or "—", entry.target.removeprefix(prefix))
+        for entry in access.joins_of(booking)[:50]
+    ]
 
 
 def _video(booking: Booking, user) -> dict | None:

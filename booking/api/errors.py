@@ -22,7 +22,9 @@ from booking.core.errors import (
     SlotTaken,
     TokenError,
 )
+from booking.messaging.video import VideoNotSetUp
 from booking.payments.provider import PaymentUnavailable
+from booking.video.rooms import VideoUnavailable
 
 BOOKING_ERROR_STATUS = [
     (InvalidBookingData, status.HTTP_400_BAD_REQUEST),
@@ -32,6 +34,8 @@ BOOKING_ERROR_STATUS = [
     (ActiveBookingExists, status.HTTP_409_CONFLICT),
     (InvalidTransition, status.HTTP_409_CONFLICT),
     (PaymentUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
+    (VideoUnavailable, status.HTTP_503_SERVICE_UNAVAILABLE),
+    (VideoNotSetUp, status.HTTP_503_SERVICE_UNAVAILABLE),
 ]
 
 DRF_ERROR_CODES = {

@@ -10,6 +10,7 @@ from booking.api import (
     product_views,
     staff_views,
     stream_views,
+    video_views,
 )
 from booking.api.schema_views import RedocView, SchemaView, SwaggerView
 
@@ -74,6 +75,11 @@ v1 = [
         name="my_review",
     ),
     path(
+        "bookings/<str:reference>/video/",
+        video_views.MyVideo.as_view(),
+        name="my_video",
+    ),
+    path(
         "staff/bookings/", staff_views.StaffBookingList.as_view(), name="staff_bookings"
     ),
     path(
@@ -85,6 +91,11 @@ v1 = [
         "staff/bookings/<str:reference>/transitions/",
         staff_views.StaffTransition.as_view(),
         name="staff_transition",
+    ),
+    path(
+        "staff/bookings/<str:reference>/video/",
+        video_views.StaffVideo.as_view(),
+        name="staff_video",
     ),
 ]
 

@@ -27,7 +27,9 @@ from booking.web.views import manage_link_view, rate_limited
 def manage_video(request, token, booking):
     """The client's join page, behind their emailed manage link."""
     action = reverse("booking:manage_video", args=[token])
-    return join_page(request, booking, role=access.CLIENT, action=action)
+    return join_page(
+        request, booking, role=access.CLIENT, action=action, through="the manage link"
+    )
 
 
 @never_cache
@@ -44,9 +46,9 @@ def video_join(request, reference):
     consultant = own_consultant(request.user)
     account = signed_in_account(request)
     if consultant is not None and consultant.pk == booking.consultant_id:
-        role = access.CONSULTANT
+        role, through = access.CONSULTANT, "the admin sign-in"
     elif account and account.email.lower() == booking.client_email.lower():
-        role = access.CLIENT
+        role, through = access.CLIENT, "their account"
     else:
         signed_in = consultant is not None or account is not None
         context = {"signed_in": signed_in, "next": request.get_full_path()}
@@ -54,10 +56,10 @@ def video_join(request, reference):
             request, "booking/video_refused.html", context, status=403
         )
     action = reverse("booking:video_join", args=[booking.reference])
-    return join_page(request, booking, role=role, action=action)
+    return join_page(request, booking, role=role, action=action, through=through)
 
 
-def join_page(request, booking, *, role: str, action: str):
+def join_page(request, booking, *, role: str, action: str, through: str):
     if role == access.CONSULTANT:
         zone = booking.consultant.zone
     else:
@@ -83,7 +85,13 @@ def join_page(request, booking, *, role: str, action: str):
         )
     if request.method == "POST":
         try:
-            context["join"] = access.join(booking, role=role)
+            context["join"] = access.join(
+                booking,
+                role=role,
+                through=through,
+                user=request.user,
+                request=request,
+            )
         except BookingError as error:
             context["problem"] = error.message
             return TemplateResponse(
