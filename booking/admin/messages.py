@@ -17,6 +17,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from booking.admin.permissions import forbidden
+from booking.admin.zones import admin_zone, uses_12_hour_clock
 from booking.core.errors import BookingError
 from booking.messaging import services
 from booking.messaging.models import Attachment, Side
@@ -133,6 +134,8 @@ class ConversationView(WagtailAdminTemplateMixin, TemplateView):
             other_name=self.conversation.booking.client_name,
             attachment_url="booking_message_attachment",
             socket=f"/ws/chat/{self.conversation.pk}/" if self.side else "",
+            zone=admin_zone(self.request).key,
+            clock=12 if uses_12_hour_clock(self.request) else 24,
             **form_limits(),
             **kwargs,
         )

@@ -111,6 +111,7 @@ def conversation(request, pk):
             messages.success(request, "Your message was sent.")
             return HttpResponseRedirect(request.path)
     services.mark_read(conversation=conversation, reader=Side.CLIENT)
+    account = signin.signed_in_account(request)
     return TemplateResponse(
         request,
         "booking/messages/conversation.html",
@@ -122,7 +123,12 @@ def conversation(request, pk):
             "body": request.POST.get("body", "") if error else "",
             "attachment_url": "booking:message_attachment",
             "socket": f"/ws/chat/{conversation.pk}/",
-            "account": signin.signed_in_account(request),
+            "account": account,
+            # Times in the client's own zone and clock: their account's, else
+            # the zone they booked in.
+            "zone": (account and account.time_zone)
+            or conversation.booking.client_time_zone,
+            "clock": account.clock if account else 24,
             **form_limits(),
         },
         status=400 if error else 200,

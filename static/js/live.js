@@ -58,14 +58,31 @@
       if (!document.hidden) link.send({ type: "read" });
     });
 
+    // "2 Dec 2026, 14:05" (or "2:05 pm"): as the page writes its times, in the
+    // viewer's zone and clock, to the minute.
+    function shownTime(when) {
+      var twelve = thread.dataset.clock === "12";
+      var zone = thread.dataset.zone || undefined;
+      try {
+        var day = new Intl.DateTimeFormat("en-GB", { timeZone: zone, day: "numeric", month: "short", year: "numeric" });
+        var clock = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: twelve ? "numeric" : "2-digit", minute: "2-digit", hour12: twelve });
+        return day.format(when) + ", " + clock.format(when);
+      } catch (err) {
+        return when.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+      }
+    }
+
     function render(event) {
       var li = document.createElement("li");
       li.className = "msg" + (event.sender === me ? " msg--mine" : "");
       li.dataset.id = event.id;
       var meta = document.createElement("p");
       meta.className = "msg__meta";
-      var when = new Date(event.at);
-      meta.textContent = (event.sender === me ? "You" : otherName) + " · " + when.toLocaleString();
+      meta.textContent = (event.sender === me ? "You" : otherName) + " · ";
+      var time = document.createElement("time");
+      time.setAttribute("datetime", event.at);
+      time.textContent = shownTime(new Date(event.at));
+      meta.appendChild(time);
       if (event.sender === me) {
         var read = document.createElement("span");
         read.className = "msg__read";

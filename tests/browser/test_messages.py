@@ -10,14 +10,17 @@ import socket
 import threading
 import time
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from booking.core import tokens
 from booking.core.models import BookingToken
 from booking.lifecycle import services
+from booking.messaging.models import Message
 from tests.browser.conftest import SCREENS, axe_violations
 from tests.factories import ConsultantFactory, ServiceFactory, make_draft, member
 
@@ -145,6 +148,15 @@ def test_client_and_consultant_talk_live_and_an_approval_reaches_the_client(
     maya.get_by_label("Your message").fill(REPLY)
     maya.get_by_role("button", name="Send").click()
     ada.get_by_text(REPLY).wait_for()
+    # Messages that arrive live show their time as the page writes it: to the
+    # minute, in the viewer's zone (Ada's booking's; Maya's admin zone).
+    for page, words, zone in [
+        (ada, REPLY, booking.client_time_zone),
+        (maya, FIRST, settings.TIME_ZONE),
+    ]:
+        sent = Message.objects.get(body=words).created_at.astimezone(ZoneInfo(zone))
+        shown = page.locator(".msg", has_text=words).locator("time").inner_text()
+        assert shown == f"{sent.day} {sent:%b %Y, %H:%M}", (shown, zone)
     # Maya's page read Ada's message as it arrived: Ada sees the receipt.
     ada.locator(".msg--mine .msg__read", has_text="Read").wait_for()
     assert ada.evaluate("window.notReloaded") and maya.evaluate("window.notReloaded")

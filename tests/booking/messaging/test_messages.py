@@ -191,3 +191,45 @@ def test_reading_with_the_permission_is_logged_and_cannot_write(client, booking)
     response = client.post(f"/admin/messages/{conversation.pk}/", {"body": "x"})
     assert response.status_code == 403
     assert Message.objects.count() == 1
+
+
+def test_message_times_are_to_the_minute_in_the_viewer_s_zone_and_clock(
+    client, booking
+):
+    from datetime import UTC, datetime
+
+    from booking.accounts.models import ClientAccount
+    from booking.accounts.signin import ACCOUNT, EPOCH, EXPIRES
+
+    url = open_as_client(client, booking)
+    client.post(url, {"body": "Hello"})
+    sent = datetime(2026, 12, 2, 13, 5, 42, tzinfo=UTC)
+    Message.objects.update(created_at=sent)
+    # By link: the zone the booking was made in (Europe/Berlin), 24 hours.
+    page = client.get(url).content.decode()
+    assert "Times in Europe/Berlin." in page
+    assert ">2 Dec 2026, 14:05</time>" in page and "14:05:42" not in page
+    assert 'data-zone="Europe/Berlin" data-clock="24"' in page
+
+    # Signed in: the account's own zone and clock.
+    account = ClientAccount.objects.create(
+        email="ada@example.com", time_zone="America/New_York", clock=12
+    )
+    session = client.session
+    session[ACCOUNT], session[EPOCH] = account.pk, account.session_epoch
+    session[EXPIRES] = int(time.time()) + 3600
+    session.save()
+    page = client.get(url).content.decode()
+    assert ">2 Dec 2026, 8:05 am</time>" in page
+    assert 'data-zone="America/New_York" data-clock="12"' in page
+
+    # The consultant: their admin zone (the practice's unless they chose one).
+    consultant = Client()
+    consultant.force_login(booking.consultant.user)
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(booking.consultant.user)
+    profile.current_time_zone = "Asia/Tokyo"
+    profile.save()
+    page = consultant.get(f"/admin/messages/{Conversation.objects.get().pk}/").text
+    assert ">2 Dec 2026, 22:05</time>" in page and "Times in Asia/Tokyo." in page
