@@ -112,6 +112,8 @@ DESCRIPTION = (
 
 
 class MyVideo(ClientView):
+    extra_error_codes = ["503"]  # LiveKit did not answer
+
     @extend_schema(
         tags=MINE,
         request=None,
@@ -133,6 +135,8 @@ class MyVideo(ClientView):
 
 
 class StaffVideo(StaffView, APIView):
+    extra_error_codes = ["503"]  # LiveKit did not answer
+
     @extend_schema(
         request=None,
         responses=JoinSerializer,

@@ -147,6 +147,7 @@ def test_the_schema_documents_both_joins(api):
         operation = schema["paths"][path]["post"]
         ok = operation["responses"]["200"]["content"]["application/json"]
         assert ok["schema"]["$ref"].endswith("/Join")
+        assert {"401", "403", "404", "409", "503"} <= set(operation["responses"])
     join = schema["components"]["schemas"]["Join"]["properties"]
     assert {"server_url", "token", "meeting_url", "opens_at"} <= set(join)
 
