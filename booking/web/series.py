@@ -61,6 +61,7 @@ def book(request, consultant, service, form, render):
                 client_notes=data["client_notes"],
                 client_time_zone=data["tz"],
                 intake=form.intake_answers(),
+                participants=form.participant_names(),
             )
             signed_in = after_signed_in_booking(request, parent)
     except series.SeriesConflict as conflict:
