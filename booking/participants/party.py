@@ -66,13 +66,26 @@ def people(booking: Booking) -> list[tuple[str, str, str]]:
     ]
 
 
-def attendance_text(booking: Booking) -> str:
-    """One line per party, "Name: Present" (or "not marked"), for the data
-    bundle."""
+def participants_text(booking: Booking) -> str:
+    """The named participants and their attendance, "Ben Ruiz: Present; Cy
+    Ruiz: not marked", for the data bundle."""
     labels = dict(Attendance.choices)
     return "; ".join(
-        f"{name}: {labels.get(mark, 'not marked')}" for _, name, mark in people(booking)
+        f"{p.name}: {labels.get(p.attendance, 'not marked')}"
+        for p in booking.participants.all()
     )
+
+
+def erase(booking: Booking) -> list[str]:
+    """Replace the participants' names (erasure, retention) with "Participant
+    1", "Participant 2"…; their attendance stays. Returns the names removed, for
+    scrubbing the booking's other text."""
+    named = list(booking.participants.all())
+    removed = [p.name for p in named]
+    for n, participant in enumerate(named, 1):
+        participant.name = f"Participant {n}"
+    BookingParticipant.objects.bulk_update(named, ["name"])
+    return removed
 
 
 def with_attendance(queryset):
