@@ -2,15 +2,19 @@
 the slot engine and re-checked under the consultant's lock; the service limits how
 many a client may name."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 
 from booking.core.errors import InvalidBookingData, SlotTaken
+from booking.core.models import Service
 from booking.core.states import BookingStatus as S
-from booking.lifecycle import services
+from booking.lifecycle import courses, series, services
 from booking.participants.models import BookingParticipant
 from booking.scheduling.slots import free_slots
 from tests.booking.participants.helpers import group_practice, phone_booking
-from tests.factories import make_draft, next_monday_at
+from tests.factories import ServiceFactory, make_draft, next_monday_at
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +117,43 @@ def test_the_public_details_step_takes_the_names(client):
     booking = group.bookings.get()
     assert booking.seats == 2
     assert [p.name for p in booking.participants.all()] == ["Ben Ruiz"]
+
+
+def test_a_couple_holds_two_seats_in_every_meeting_of_a_course():
+    consultant, _, desk, _ = group_practice()
+    course = ServiceFactory(
+        consultants=[consultant],
+        kind=Service.Kind.COURSE,
+        capacity=3,
+        extra_participants=1,
+        price=Decimal("0.00"),
+    )
+    first = next_monday_at(18)
+    courses.set_meetings(
+        service=course,
+        actor=desk,
+        dates=[
+            (first + timedelta(weeks=k), first + timedelta(weeks=k, hours=1))
+            for k in range(3)
+        ],
+    )
+
+    def book(name, participants=()):
+        return series.create_admin_series(
+            actor=desk,
+            consultant=consultant,
+            service=course,
+            starts=series.course_starts(course),
+            client_name=name,
+            client_email=f"{name.lower()}@example.com",
+            participants=list(participants),
+        )
+
+    parent = book("Ana", ["Ben"])
+    meetings = series.occurrences(parent)
+    assert [m.seats for m in meetings] == [2, 2, 2]
+    # Each meeting has the party's names, for attendance meeting by meeting.
+    assert [m.participants.get().name for m in meetings] == ["Ben"] * 3
+    with pytest.raises(series.SeriesConflict, match="3 of the 3 times"):
+        book("Cy", ["Dee"])
+    book("Eve")  # the one seat left in each meeting
