@@ -77,6 +77,14 @@ class AttendanceView(WagtailAdminTemplateMixin, TemplateView):
     def get_page_subtitle(self):
         return self.booking.reference
 
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("bookings:index"), "label": "Bookings"},
+            {"url": self.next_url, "label": self.booking.reference},
+            {"url": "", "label": "Attendance"},
+        ]
+
     @cached_property
     def next_url(self) -> str:
         return get_valid_next_url_from_request(self.request) or reverse(
