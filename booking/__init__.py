@@ -7,6 +7,7 @@
     privacy/        consent, the access log, data requests, erasure, retention
     reviews/        clients' reviews
     courses/        the dated meetings of a course or workshop
+    participants/   the people a client names when booking; their attendance
     waitlist/       clients waiting for a full slot; the seats offered to them
     intake/         the questions a service asks when booking; checking answers
     lifecycle/      every change to a booking: the booking services and their steps

@@ -20,6 +20,7 @@ from booking.courses.models import CourseMeeting  # noqa: F401
 from booking.intake.models import ServiceQuestion  # noqa: F401
 from booking.messaging.models import Attachment, Conversation, Message  # noqa: F401
 from booking.notifications.models import OutboxEmail  # noqa: F401
+from booking.participants.models import BookingParticipant  # noqa: F401
 from booking.payments.models import (  # noqa: F401
     Earning,
     Payment,

@@ -2,6 +2,7 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
 import booking.admin.api_tokens  # noqa: F401  (registers its hooks)
+import booking.admin.attendance  # noqa: F401  (registers its hooks)
 import booking.admin.availability  # noqa: F401  (registers its hooks)
 import booking.admin.bookings  # noqa: F401  (registers its hooks)
 import booking.admin.calendar  # noqa: F401  (registers its hooks)
@@ -53,6 +54,7 @@ ACTIONS = {
     "booking.confirm_free": ("Confirm free session", "Confirmed (free session)"),
     "booking.complete": ("Complete booking", "Marked completed"),
     "booking.mark_no_show": ("Mark no-show", "Marked a no-show"),
+    "booking.attendance": ("Mark attendance", "Attendance marked"),
     "booking.cancel": ("Cancel booking", "Cancelled"),
     "booking.reschedule": ("Reschedule booking", "Rescheduled"),
     "booking.waitlist_accept": ("Book from the waitlist", "Booked from the waitlist"),

@@ -23,6 +23,7 @@ from wagtail.permissions import policy_registry, register_permission_policy
 
 from booking.admin import outbox
 from booking.admin.actions import TransitionView, action_buttons
+from booking.admin.attendance import attendance_url
 from booking.admin.booking_list import (
     BookingFilterSet,
     BookingIndexView,
@@ -40,8 +41,10 @@ from booking.admin.permissions import (
 from booking.admin.phone_booking import CreateBookingView
 from booking.admin.zones import admin_zone, format_admin_range, format_admin_time
 from booking.core.models import Booking
-from booking.core.states import BookingStatus
+from booking.core.states import Attendance, BookingStatus
+from booking.lifecycle import attendance
 from booking.notifications.models import OutboxEmail
+from booking.participants import party
 from booking.privacy.audit import record_access
 from booking.video import access, rooms
 
@@ -138,6 +141,7 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
         booking = self.object
         request = self.request
         context = super().get_context_data(**kwargs)
+        labels = dict(Attendance.choices)
         context.update(
             booking=booking,
             # The user's own time first, then the consultant's and the client's.
@@ -174,6 +178,12 @@ class BookingInspectView(ScopedObjectMixin, generic.InspectView):
                 (format_admin_time(entry.timestamp, request), who, how)
                 for entry, who, how in _video_joins(booking)
             ],
+            party=[
+                (name, labels.get(mark, "Not marked"))
+                for _, name, mark in party.people(booking)
+            ],
+            attendance_url=attendance.can_mark(booking, request.user)
+            and attendance_url(booking),
         )
         return context
 

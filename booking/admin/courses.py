@@ -116,10 +116,10 @@ class CoursesView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.setdefault("form", RuleForm())
         taken = {}
-        for service_id, start in Booking.objects.filter(
+        for service_id, start, seats in Booking.objects.filter(
             service__kind__in=DATED, status__in=SLOT_HOLDING
-        ).values_list("service_id", "start"):
-            taken[service_id, start] = taken.get((service_id, start), 0) + 1
+        ).values_list("service_id", "start", "seats"):
+            taken[service_id, start] = taken.get((service_id, start), 0) + seats
         context["services"] = [
             (
                 service,

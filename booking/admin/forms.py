@@ -243,6 +243,14 @@ class PhoneBookingForm(SlotForm):
     client_notes = forms.CharField(
         label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    participants = forms.CharField(
+        label="Coming with the client",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One name a line (the service says how many may come); at a "
+        "group session each takes a seat.",
+    )
     repeat = forms.TypedChoiceField(
         label="Repeat",
         required=False,
@@ -286,6 +294,7 @@ class PhoneBookingForm(SlotForm):
             self.add_error("service", f"{consultant} does not offer “{service}”.")
         if data.get("repeat") and not data.get("occurrences"):
             self.add_error("occurrences", "Say how many sessions the series has.")
+        data["participants"] = (data.get("participants") or "").splitlines()
         return data
 
 
@@ -295,4 +304,5 @@ CLIENT_FIELDS = (
     "client_phone",
     "client_time_zone",
     "client_notes",
+    "participants",
 )

@@ -1,6 +1,7 @@
 """A consultant's own corner of the Wagtail admin, "My practice": their sessions
 of today and the next 14 days in their own time zone (and ended ones still to be
-marked), with "Completed" and "No-show" buttons once a session has ended, and
+marked), with "Completed" and "No-show" buttons once a session has ended, who
+came and a link to mark attendance once a meeting has begun, and
 links to their availability, calendar, profile page, earnings and payouts.
 
 Only a login linked to a consultant gets the menu item and the page, and the page
@@ -21,11 +22,13 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from booking.admin.actions import ACTIONS, action_url
+from booking.admin.attendance import attendance_url, summary
 from booking.admin.availability import zone_label
 from booking.admin.permissions import forbidden, own_consultant
 from booking.core import profiles
 from booking.core.models import Booking
 from booking.core.states import BookingStatus
+from booking.lifecycle import attendance
 from booking.payments import earnings
 from booking.scheduling import hours
 
@@ -48,6 +51,8 @@ class Session:
     when: str
     first_name: str
     buttons: list
+    attendance: str = ""
+    attendance_url: str = ""
 
 
 def first_name(booking: Booking) -> str:
@@ -91,6 +96,7 @@ class MyPracticeView(WagtailAdminTemplateMixin, TemplateView):
             Booking.objects.filter(consultant=self.consultant)
             .exclude(status__in=NOT_SHOWN)
             .select_related("consultant", "service")
+            .prefetch_related("participants")
             .order_by("start", "pk")
         )
 
@@ -106,6 +112,7 @@ class MyPracticeView(WagtailAdminTemplateMixin, TemplateView):
                     when=f"{day}{start:%H:%M}–{end:%H:%M}",
                     first_name=first_name(booking),
                     buttons=self.buttons(booking),
+                    **self.attendance(booking),
                 )
             )
         return rows
@@ -119,6 +126,15 @@ class MyPracticeView(WagtailAdminTemplateMixin, TemplateView):
             for name in MARK_ACTIONS
             if ACTIONS[name].allowed(booking, user)
         ]
+
+    def attendance(self, booking: Booking) -> dict:
+        """Who came, and the link to mark it once the meeting has begun."""
+        if not attendance.can_mark(booking, self.request.user):
+            return {}
+        return {
+            "attendance": summary(booking),
+            "attendance_url": attendance_url(booking, reverse("booking_my_practice")),
+        }
 
     def profile_links(self) -> dict:
         page = profiles.profile_page(self.consultant)

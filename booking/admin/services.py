@@ -59,6 +59,7 @@ class ServiceViewSet(ModelViewSet):
                 FieldPanel("price"),
                 FieldPanel("currency"),
                 FieldPanel("capacity"),
+                FieldPanel("extra_participants"),
                 FieldPanel("mode"),
             ],
             heading="The session",

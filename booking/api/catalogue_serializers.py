@@ -54,6 +54,7 @@ class ServiceSerializer(serializers.ModelSerializer):
             "currency",
             "mode",
             "capacity",
+            "extra_participants",
             "requires_approval",
             "minimum_notice_minutes",
             "booking_window_days",

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from booking.admin.actions import ACTIONS
 from booking.core import dates
 from booking.core.models import Booking
-from booking.core.states import BookingStatus
+from booking.core.states import Attendance, BookingStatus
 from booking.payments.models import Refund
 
 ACTION_NAMES = list(ACTIONS)
@@ -76,6 +76,14 @@ class DraftSerializer(serializers.Serializer):
     consent = serializers.BooleanField(
         help_text="The client accepts the privacy policy; must be true."
     )
+    participants = serializers.ListField(
+        child=serializers.CharField(max_length=120),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Names of the people coming with the client (at most the "
+        "service's `extra_participants`); at a group session each takes a seat.",
+    )
     intake = serializers.DictField(
         required=False,
         default=dict,
@@ -117,6 +125,15 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class ParticipantSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    attendance = serializers.ChoiceField(
+        choices=Attendance.choices,
+        allow_blank=True,
+        help_text="Marked after the meeting began; empty until then.",
+    )
+
+
 class RefundSerializer(serializers.ModelSerializer):
     class Meta:
         model = Refund
@@ -141,6 +158,8 @@ class ManagedBookingSerializer(serializers.ModelSerializer):
     needs_payment = serializers.BooleanField()
     can_review = serializers.BooleanField()
 
+    participants = ParticipantSerializer(many=True, read_only=True)
+
     class Meta:
         model = Booking
         fields = [
@@ -158,6 +177,9 @@ class ManagedBookingSerializer(serializers.ModelSerializer):
             "client_name",
             "client_email",
             "client_phone",
+            "seats",
+            "attendance",
+            "participants",
             "client_time_zone",
             "amount",
             "amount_paid",
@@ -241,6 +263,8 @@ class StaffBookingSerializer(serializers.ModelSerializer):
     client_notes = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()
 
+    participants = ParticipantSerializer(many=True, read_only=True)
+
     class Meta:
         model = Booking
         fields = [
@@ -257,6 +281,9 @@ class StaffBookingSerializer(serializers.ModelSerializer):
             "client_name",
             "client_email",
             "client_phone",
+            "seats",
+            "attendance",
+            "participants",
             "client_time_zone",
             "client_notes",
             "amount",
@@ -353,4 +380,12 @@ class StaffCreateSerializer(serializers.Serializer):
     )
     override_reason = serializers.CharField(
         max_length=500, required=False, default="", allow_blank=True
+    )
+    participants = serializers.ListField(
+        child=serializers.CharField(max_length=120),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Names of the people coming with the client (at most the "
+        "service's `extra_participants`); at a group session each takes a seat.",
     )

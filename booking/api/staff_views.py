@@ -29,8 +29,10 @@ class StaffView(Personal):
     parser_classes = [JSONParser]
 
     def get_queryset(self):
-        return visible_bookings(self.request.user).select_related(
-            "consultant", "service"
+        return (
+            visible_bookings(self.request.user)
+            .select_related("consultant", "service")
+            .prefetch_related("participants")
         )
 
     def get_serializer_context(self):

@@ -21,7 +21,13 @@ from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
-from booking.core.states import ACTIVE, OPEN, BookingSource, BookingStatus
+from booking.core.states import (
+    ACTIVE,
+    OPEN,
+    Attendance,
+    BookingSource,
+    BookingStatus,
+)
 
 S = BookingStatus
 
@@ -303,6 +309,13 @@ class Service(ClusterableModel):
         help_text="At most this many sessions of this service per consultant a "
         "day; leave empty for no cap.",
     )
+    extra_participants = models.PositiveSmallIntegerField(
+        "others a client may bring",
+        default=1,
+        validators=[MaxValueValidator(20)],
+        help_text="How many more people, named when booking, may come with the "
+        "client (1: a couple). At a group session each takes a seat.",
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -484,6 +497,16 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
         default=True,
         editable=False,
         help_text="Whether this booking is the client's one active booking.",
+    )
+    # The places the booking holds: the client and their named participants
+    # (`booking.participants`); group seats are counted by it.
+    seats = models.PositiveSmallIntegerField(default=1, editable=False)
+    attendance = models.CharField(
+        "client's attendance",
+        max_length=7,
+        choices=Attendance.choices,
+        blank=True,
+        editable=False,
     )
     # A recurring series or a course: the first occurrence is the parent (it holds
     # the price, the payment and the one active place); each later occurrence is

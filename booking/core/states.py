@@ -35,3 +35,12 @@ class BookingSource(models.TextChoices):
     ADMIN = "admin", "Admin"
     API = "api", "API"
     IMPORT = "import", "Imported"
+
+
+class Attendance(models.TextChoices):
+    """Who came to a meeting, marked by the consultant or a booking admin once it
+    has begun; empty until marked. It does not change the booking's state (a
+    no-show stays its own action, with its fee rule)."""
+
+    PRESENT = "present", "Present"
+    ABSENT = "absent", "Absent"

@@ -41,6 +41,7 @@ from booking.lifecycle.steps import (
     transition,
 )
 from booking.notifications import outbox
+from booking.participants import party
 from booking.payments import refunds
 from booking.payments.checkout import close_open_checkouts
 from booking.payments.models import Payment
@@ -92,7 +93,14 @@ def occurrence_starts(start: datetime, *, every_weeks: int, count: int, zone):
 
 
 def plan(
-    *, consultant, service, starts, client_time_zone, override_reason="", now=None
+    *,
+    consultant,
+    service,
+    starts,
+    client_time_zone,
+    override_reason="",
+    now=None,
+    seats=1,
 ):
     """Check every occurrence as it would be booked now. Each later occurrence is
     judged as if booked as far ahead as the first (its notice and booking window
@@ -111,6 +119,7 @@ def plan(
             client_time_zone=client_time_zone,
             client_name="-",
             client_email="probe@example.com",
+            seats=seats,
         )
         try:
             ensure_bookable(probe, override_reason=override_reason, now=shifted)
@@ -207,9 +216,15 @@ def create_admin_series(
     return parent
 
 
-def _book(consultant, service, starts, *, override_reason="", **fields):
+def _book(
+    consultant, service, starts, *, override_reason="", participants=(), **fields
+):
+    """Every occurrence, each holding the seats of the client's party (the
+    named participants are saved with each, for attendance per meeting)."""
     if not starts:
         raise InvalidBookingData("Choose at least one time.")
+    names = party.clean_names(service, participants)
+    fields["seats"] = 1 + len(names)
     fields["client_time_zone"] = fields.get("client_time_zone") or consultant.time_zone
     starts = sorted(aware_utc(s) for s in starts)
     if len(set(starts)) != len(starts):
@@ -220,6 +235,7 @@ def _book(consultant, service, starts, *, override_reason="", **fields):
         starts=starts,
         client_time_zone=fields["client_time_zone"],
         override_reason=override_reason,
+        seats=fields["seats"],
     )
     if any(o.problem for o in checked):
         raise SeriesConflict(checked)
@@ -236,6 +252,7 @@ def _book(consultant, service, starts, *, override_reason="", **fields):
             booking.amount = Decimal("0.00")
             booking.counts_toward_limit = False
         insert(booking)
+        party.add(booking, names)
         parent = parent or booking
     return parent
 

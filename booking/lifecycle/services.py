@@ -44,6 +44,7 @@ from booking.lifecycle.steps import (
     transition,
 )
 from booking.notifications import outbox
+from booking.participants import party
 from booking.payments import earnings
 from booking.privacy.consent import consent_fields
 
@@ -66,14 +67,17 @@ def create_draft(
     client_notes: str = "",
     intake: dict | None = None,
     source: str = BookingSource.CLIENT,
+    participants: list[str] | None = None,
 ) -> tuple[Booking, str]:
     """A client's request for a slot. It holds nothing until the client follows
     the emailed link (`verify_email`). Returns the booking and the raw verification
-    token, which is also emailed after commit."""
+    token, which is also emailed after commit. `participants`: the names of the
+    people the client brings (`party.clean_names`), each holding a seat."""
     if not consent:
         raise InvalidBookingData(
             "Please accept the privacy policy so that we can handle your booking."
         )
+    names = party.clean_names(service, participants)
     with transaction.atomic():
         lock_schedule(consultant)
         booking = new_booking(
@@ -88,10 +92,12 @@ def create_draft(
             client_time_zone=client_time_zone,
             client_notes=client_notes,
             intake=intake or {},
+            seats=1 + len(names),
             **consent_fields(),
         )
         ensure_bookable(booking)
         insert(booking)
+        party.add(booking, names)
         log_change(booking, "booking.create", actor=None, to_state=S.DRAFT)
         token = tokens.issue_token(booking=booking, purpose=Purpose.VERIFY)
         outbox.queue(booking, "verify_email", token=token)
@@ -111,6 +117,7 @@ def create_admin_booking(
     client_notes: str = "",
     intake: dict | None = None,
     override_reason: str = "",
+    participants: list[str] | None = None,
 ) -> Booking:
     """A booking taken by phone: no email verification. It starts APPROVED when the
     actor may approve bookings (or the service needs no approval), else PENDING.
@@ -119,6 +126,7 @@ def create_admin_booking(
     if not actor.has_perm("booking.add_booking"):
         raise NotPermitted("You do not have permission to create bookings.")
     override_reason = allowed_override_reason(actor, override_reason)
+    names = party.clean_names(service, participants)
     approved = actor.has_perm("booking.approve_booking") or not (
         service.requires_approval
     )
@@ -140,9 +148,11 @@ def create_admin_booking(
             intake=intake or {},
             verified_at=timezone.now(),
             approved_at=timezone.now() if approved else None,
+            seats=1 + len(names),
         )
         ensure_bookable(booking, override_reason=override_reason)
         insert(booking)
+        party.add(booking, names)
         log_change(
             booking,
             "booking.create",

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -386,10 +386,16 @@ def ensure_slot_free(booking: Booking) -> None:
     same_session = Q(service_id=service.pk, start=booking.start)
     if overlapping.exclude(same_session).exists():
         raise slot_taken(booking)
-    if overlapping.filter(same_session).count() + held >= service.capacity:
+    taken = overlapping.filter(same_session).aggregate(n=Sum("seats"))["n"] or 0
+    left = service.capacity - taken - held
+    if booking.seats > left:
         raise SlotTaken(
             f"The group session at {local_start(booking):%A %d %B, %H:%M} is full. "
             "Please choose another time."
+            if left <= 0
+            else f"The group session at {local_start(booking):%A %d %B, %H:%M} "
+            f"has {left} seat{'s' * (left != 1)} left, for a party of "
+            f"{booking.seats}. Please choose another time or bring fewer people."
         )
 
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, Sum
 from django.dispatch import receiver
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -63,7 +63,7 @@ def free_seats(service: Service, consultant: Consultant, start: datetime) -> int
     same = Q(service=service, start=start)
     if overlapping.exclude(same).exists() or start <= timezone.now():
         return 0
-    taken = overlapping.filter(same).count()
+    taken = overlapping.filter(same).aggregate(n=Sum("seats"))["n"] or 0
     offered = holds.live_offers(
         service_id=service.pk, start=start, consultant_id=consultant.pk
     ).count()

@@ -20,6 +20,7 @@ from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, BookingStatus
 from booking.messaging import privacy as messaging
 from booking.notifications.models import OutboxEmail
+from booking.participants import party
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
 from booking.privacy.lookup import PrivacyError, client_data, held_for
@@ -123,9 +124,11 @@ def anonymise(
     """Remove the person from one finished booking: name, email, phone, notes,
     intake answers, time zone and reasons in the booking; its emails' bodies and
     the client's address; its links (deleted); payment references and notes;
-    free text in its audit log; and, `with_review`, the review's words and
-    signature (its rating stays). Reference, dates, state and amounts stay."""
+    free text in its audit log; the names of the people they brought (their
+    attendance stays); and, `with_review`, the review's words and signature
+    (its rating stays). Reference, dates, state and amounts stay."""
     personal = [booking.client_name, booking.client_email, booking.client_phone]
+    personal += party.erase(booking)
     placeholder = _placeholder_email(booking)
     now = timezone.now()
     Booking.objects.filter(pk=booking.pk).update(

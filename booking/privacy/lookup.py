@@ -19,6 +19,7 @@ from booking.core.models import Booking
 from booking.core.states import OPEN, BookingStatus
 from booking.messaging import privacy as messaging
 from booking.notifications.models import OutboxEmail
+from booking.participants import party
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
 from booking.privacy.models import AccessLogEntry
@@ -48,8 +49,10 @@ class ClientData:
 
     @property
     def bookings(self):
-        return Booking.objects.filter(client_email__iexact=self.email).select_related(
-            "consultant", "service", "consent_policy", "parent"
+        return (
+            Booking.objects.filter(client_email__iexact=self.email)
+            .select_related("consultant", "service", "consent_policy", "parent")
+            .prefetch_related("participants")
         )
 
     @property
@@ -162,6 +165,9 @@ BUNDLE_FIELDS = {
         "reject_reason",
         "service_type",
         "series",
+        "seats",
+        "attendance",
+        "participants",
     ),
     "emails": (
         "booking",
@@ -235,6 +241,8 @@ def _booking_row(booking: Booking) -> dict:
         "source": booking.get_source_display(),
         "service_type": booking.service.get_kind_display(),
         "series": booking.parent.reference if booking.parent_id else "",
+        "attendance": booking.get_attendance_display(),
+        "participants": party.participants_text(booking),
     }
 
 

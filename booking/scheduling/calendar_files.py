@@ -179,7 +179,8 @@ def _session_event(seats: list[Booking], zone: ZoneInfo, meeting_url: str) -> Ev
     first = seats[0]
     references = ", ".join(seat.reference for seat in seats)
     if first.service.is_group:
-        summary = f"{first.service} – group, {len(seats)} of {first.service.capacity}"
+        taken = sum(seat.seats for seat in seats)
+        summary = f"{first.service} – group, {taken} of {first.service.capacity}"
     else:
         summary = f"{first.service} – {first.reference}"
     description = f"Bookings: {references}\n{settings.SITE_URL}/admin/"

@@ -172,8 +172,15 @@ def ensure_bookable(*, booking: Booking, now: datetime | None = None) -> None:
         now,
         exclude=booking.pk,
     )[consultant.pk]
-    if any(slot.start == booking.start for slot in day_slots):
+    slot = next((s for s in day_slots if s.start == booking.start), None)
+    if slot is not None and slot.seats_left >= booking.seats:
         return
+    if slot is not None:
+        raise SlotTaken(
+            f"“{service}” at {_when(booking.start, client_zone)} has "
+            f"{slot.seats_left} seat{'s' * (slot.seats_left != 1)} left, for a party "
+            f"of {booking.seats}. Please choose another time or bring fewer people."
+        )
     capped = capped_day_error(booking, exclude=booking.pk)
     if capped is not None:
         raise capped
@@ -256,12 +263,12 @@ WHERE e.calendar_id IN ({calendars}) AND rel.distinction IN ({kinds}) AND e.star
 # (booking.scheduling.feeds keeps them to the booking window, so they are few).
 HELD_SQL = """
 SELECT b.consultant_id, b.start, b."end", b.service_id, s.capacity,
-       s.buffer_before_minutes, s.buffer_after_minutes
+       s.buffer_before_minutes, s.buffer_after_minutes, b.seats
 FROM booking_booking b JOIN booking_service s ON s.id = b.service_id
 WHERE b.consultant_id IN ({consultants}) AND b.status IN ({statuses})
     AND b.start >= %s AND b.start < %s AND b.id <> %s
 UNION ALL
-SELECT k.consultant_id, k.start, k."end", NULL, 0, 0, 0
+SELECT k.consultant_id, k.start, k."end", NULL, 0, 0, 0, 0
 FROM booking_busyblock k
 WHERE k.consultant_id IN ({consultants}) AND k.start < %s AND k."end" > %s
 """
@@ -316,8 +323,8 @@ def _availability_events(calendar_ids, lo, hi) -> list[_Event]:
 
 def _held_bookings(consultants, lo, hi, exclude) -> dict[int, list[tuple]]:
     """Query 2: bookings that hold time, by consultant id, as (start, end,
-    service id, capacity, buffer before, buffer after), and busy times from
-    outside calendars as (start, end, None, 0, 0, 0). The bookings' range is on
+    service id, capacity, buffer before, buffer after, seats), and busy times
+    from outside calendars as (start, end, None, 0, 0, 0, 0). The bookings' range is on
     `start` alone so that the (consultant, start) index bounds the scan whatever
     the history."""
     ids = [c.pk for c in consultants]
@@ -429,9 +436,9 @@ def _cut(plan, held, service, consultant, lo, hi) -> list[Slot]:
     own_before = timedelta(minutes=service.buffer_before_minutes)
     own_after = timedelta(minutes=service.buffer_after_minutes)
     sessions, others, pads = Counter(), [], {}
-    for start, end, service_id, _capacity, before, after in held:
+    for start, end, service_id, _capacity, before, after, seats in held:
         if service.is_group and service_id == service.pk:
-            sessions[start] += 1
+            sessions[start] += seats
             continue
         if (before, after) not in pads:
             pads[before, after] = (

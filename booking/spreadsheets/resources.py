@@ -25,6 +25,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 
 from booking.core.errors import BookingError
 from booking.core.models import Booking, Consultant, Service
+from booking.participants import party
 from booking.payments.models import Refund
 from booking.scheduling import hours
 from booking.spreadsheets.widgets import (
@@ -65,6 +66,11 @@ class BookingResource(resources.Resource):
     source = text_field("get_source_display", "Source")
     kind = text_field("service__kind", "Type")
     series = text_field("parent__reference", "Series")
+    # The party (the client and the people they named) and who of it was marked
+    # present or absent (`booking.lifecycle.attendance`): 0 and 0 while unmarked.
+    seats = fields.Field("seats", "Seats", widgets.IntegerWidget())
+    present = fields.Field("present", "Present", widgets.IntegerWidget())
+    absent = fields.Field("absent", "Absent", widgets.IntegerWidget())
     # What the columns above read (Status reads `status`): only these are
     # fetched, a third of each row to read and convert.
     loaded_fields = (
@@ -85,12 +91,15 @@ class BookingResource(resources.Resource):
         "source",
         "service__kind",
         "parent__reference",
+        "seats",
+        "attendance",
     )
 
     @staticmethod
     def prepare(queryset):
         """The related rows every column needs, joined into the one query: the
-        consultant and service, and the refunded total as a subquery."""
+        consultant and service, and the refunded total and attendance counts as
+        subqueries."""
         refunded = (
             Refund.objects.filter(
                 booking=OuterRef("pk"), status=Refund.Status.SUCCEEDED
@@ -101,7 +110,7 @@ class BookingResource(resources.Resource):
             .values("total")
         )
         money = DecimalField(max_digits=12, decimal_places=2)
-        return (
+        return party.with_attendance(
             queryset.select_related("consultant", "service", "parent")
             .only(*BookingResource.loaded_fields)
             .annotate(

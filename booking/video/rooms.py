@@ -70,7 +70,7 @@ def ensure_room(booking: Booking) -> VideoRoom:
                 api.CreateRoomRequest(
                     name=room.name,
                     empty_timeout=300,
-                    max_participants=booking.service.capacity + 1,
+                    max_participants=room_size(booking.service),
                 ),
             )
             room.created_at = timezone.now()
@@ -110,3 +110,9 @@ def close_finished_rooms(now=None) -> int:
 def join_window(booking: Booking) -> tuple:
     early = timedelta(minutes=settings.BOOKING_VIDEO_JOIN_EARLY_MINUTES)
     return booking.start - early, booking.end
+
+
+def room_size(service) -> int:
+    """The seats (or the client and the people they may bring), and the
+    consultant."""
+    return max(service.capacity, 1 + service.extra_participants) + 1

@@ -144,14 +144,33 @@ class DetailsForm(HoneypotMixin):
     # The times the client accepted after a conflict: ISO starts, comma-separated.
     starts = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
 
-    def __init__(self, *args, questions=(), series=True, **kwargs):
+    def __init__(self, *args, questions=(), series=True, participants=0, **kwargs):
         """`questions`: the service's intake questions, asked after the notes.
         `series`: whether the client may repeat the session (not for courses and
-        workshops, whose dates are set)."""
+        workshops, whose dates are set). `participants`: how many more people
+        the client may name (the service's `extra_participants`)."""
         super().__init__(*args, **kwargs)
         if not series:
             for name in ("repeat", "occurrences", "starts"):
                 del self.fields[name]
+        self.party = [f"participant_{n}" for n in range(1, participants + 1)]
+        for n, name in enumerate(self.party, 1):
+            self.fields[name] = forms.CharField(
+                label=f"Name of person {n} coming with you (optional)"
+                if participants > 1
+                else "Name of someone coming with you (optional)",
+                max_length=120,
+                required=False,
+                help_text="At a group session, workshop or course each person "
+                "takes a seat."
+                if n == 1
+                else "",
+                error_messages={"max_length": too_long("A name")},
+            )
+        if self.party:
+            names = list(self.fields)
+            at = names.index("client_notes")
+            self.order_fields([*names[:at], *self.party, *names[at:]])
         self.questions = list(questions)
         if self.questions:
             names = list(self.fields)
@@ -165,6 +184,11 @@ class DetailsForm(HoneypotMixin):
         if data.get("repeat") and not data.get("occurrences"):
             self.add_error("occurrences", "Say how many sessions the series has")
         return data
+
+    def participant_names(self) -> list[str]:
+        """The names given for the people coming with the client, each taking
+        a seat."""
+        return [self.cleaned_data[n] for n in self.party if self.cleaned_data[n]]
 
     def intake_answers(self) -> dict:
         return answers.collected(self.questions, self.cleaned_data)

@@ -22,10 +22,10 @@ def dates_page(request, consultant, service):
     """A course's or workshop's dates and the seats left."""
     meetings = list(CourseMeeting.objects.filter(service=service).order_by("start"))
     taken = {}
-    for start in Booking.objects.filter(
+    for start, seats in Booking.objects.filter(
         service=service, status__in=SLOT_HOLDING
-    ).values_list("start", flat=True):
-        taken[start] = taken.get(start, 0) + 1
+    ).values_list("start", "seats"):
+        taken[start] = taken.get(start, 0) + seats
     seats = service.capacity - max(taken.values(), default=0)
     return TemplateResponse(
         request,
@@ -61,6 +61,7 @@ def book(request, consultant, service, form, render):
                 client_notes=data["client_notes"],
                 client_time_zone=data["tz"],
                 intake=form.intake_answers(),
+                participants=form.participant_names(),
             )
             signed_in = after_signed_in_booking(request, parent)
     except series.SeriesConflict as conflict:

@@ -93,9 +93,15 @@ def details(request, consultant_id, service_slug):
             | {"client_email": proven_email(request) or ""},
             questions=questions,
             series=repeatable,
+            participants=service.extra_participants,
         )
         return _details_page(request, consultant, service, form)
-    form = DetailsForm(request.POST, questions=questions, series=repeatable)
+    form = DetailsForm(
+        request.POST,
+        questions=questions,
+        series=repeatable,
+        participants=service.extra_participants,
+    )
     if not form.is_valid():
         return _details_page(request, consultant, service, form)
     data = form.cleaned_data
@@ -118,6 +124,7 @@ def details(request, consultant_id, service_slug):
             client_time_zone=data["tz"],
             consent=data["consent"],
             intake=form.intake_answers(),
+            participants=form.participant_names(),
         )
     except BookingError as error:
         form.add_error(None, error.message)

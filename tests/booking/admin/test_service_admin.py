@@ -46,6 +46,7 @@ def service_data(service=None, **changes):
         "price": "120.00",
         "currency": "EUR",
         "capacity": "1",
+        "extra_participants": "1",
         "mode": "in_person",
         "kind": "session",
         "requires_approval": "on",

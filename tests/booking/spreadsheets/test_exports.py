@@ -110,6 +110,9 @@ HEADERS = [
     "Source",
     "Type",
     "Series",
+    "Seats",
+    "Present",
+    "Absent",
 ]
 
 
