@@ -201,14 +201,16 @@ def meeting_item(seats: list[Booking], *, zone: ZoneInfo, named: bool, url: str)
         title=f"{kind}: {service}, {seats_text}{who}",
         url=url,
         status=next((s for s in LIVELIEST if s in statuses), first.status),
+        # Seats and type first: a narrow week column cuts the later lines.
         lines=(
             f"{start:%H:%M}–{end:%H:%M}",
+            f"{taken}/{service.capacity} · {kind.split()[0]}",
             str(service),
-            f"{kind} · {seats_text}",
             *((first.consultant.name,) if named else ()),
+            f"{kind}: {seats_text}",
         ),
         pk=first.pk,
-        reference=kind,
+        reference=str(service),
         consultant_id=first.consultant_id,
         meeting=seats_text,
     )

@@ -175,13 +175,15 @@ def test_a_workshop_is_one_block_with_its_seats_and_type(as_admin, maya, service
 
     assert html.count("cal-entry--meeting") == 1
     assert html.count('class="cal-entry ') == 2  # the workshop and the session
-    assert "Workshop · 11 of 12 seats taken" in html
+    assert "11/12 · Workshop" in html
+    assert "Workshop: 11 of 12 seats taken" in html  # in its popover
     assert "See the participants" in html
     assert f"service={workshop.pk}&amp;start_from=2030-01-07" in html
     assert not any(inspect_url(seat) in html for seat in seats)
     assert inspect_url(single) in html  # one-to-one as before
     month = as_admin.get(CALENDAR, {**week, "view": "month"}).content.decode()
     assert "10:00 Clay · 11/12" in month
+    assert "Workshop: Clay, 11 of 12 seats taken" in month
 
 
 def test_the_calendar_moves_by_its_period(as_admin, maya):
