@@ -204,8 +204,8 @@ def meeting_item(seats: list[Booking], *, zone: ZoneInfo, named: bool, url: str)
         # Seats and type first: a narrow week column cuts the later lines.
         lines=(
             f"{start:%H:%M}–{end:%H:%M}",
-            f"{taken}/{service.capacity} · {kind.split()[0]}",
-            str(service),
+            f"{taken}/{service.capacity} seats",
+            f"{kind.split()[0]} · {service}",
             *((first.consultant.name,) if named else ()),
             f"{kind}: {seats_text}",
         ),

@@ -97,7 +97,8 @@ def test_a_booking_admin_drags_a_booking_and_undoes_it(page, live_server, shoot,
     assert axe_violations(page, impacts=SERIOUS) == []
     meeting = page.locator(".cal-entry--meeting")
     assert meeting.count() == 1  # not 12 overlapping blocks
-    assert "12/12 · Workshop" in meeting.inner_text()
+    assert "12/12 seats" in meeting.inner_text()
+    assert "Workshop · Clay workshop" in meeting.inner_text()
     assert meeting.get_attribute("draggable") is None
     meeting.scroll_into_view_if_needed()
     shoot(page, "workshop-block")

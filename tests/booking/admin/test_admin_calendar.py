@@ -175,7 +175,7 @@ def test_a_workshop_is_one_block_with_its_seats_and_type(as_admin, maya, service
 
     assert html.count("cal-entry--meeting") == 1
     assert html.count('class="cal-entry ') == 2  # the workshop and the session
-    assert "11/12 · Workshop" in html
+    assert "11/12 seats" in html and "Workshop · Clay" in html
     assert "Workshop: 11 of 12 seats taken" in html  # in its popover
     assert "See the participants" in html
     assert f"service={workshop.pk}&amp;start_from=2030-01-07" in html
