@@ -44,7 +44,9 @@ from booking.admin.calendar_layout import (
     Item,
     assign_lanes,
     lines_that_fit,
+    meeting_item,
     minutes_of_day,
+    split_meetings,
     union,
 )
 from booking.admin.permissions import (
@@ -263,6 +265,12 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             actions=self.actions_for(booking),
         )
 
+    def seats_url(self, booking: Booking) -> str:
+        """The bookings list showing a workshop's or course meeting's seats."""
+        day = booking.start.astimezone(self.zone).date().isoformat()
+        query = {"service": booking.service_id, "start_from": day, "start_to": day}
+        return f"{reverse('bookings:index')}?{urlencode(query)}"
+
     def actions_for(self, booking: Booking) -> list[tuple[str, str, bool]]:
         """(label, url, serious) of what this user may do now, each returning
         here; moving is the calendar's own "Move…" (no query per booking)."""
@@ -304,9 +312,16 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
                 return columns.get(consultant_id)
             return columns.get(moment.astimezone(self.zone).date())
 
-        for booking in self.bookings:
-            item = self.booking_item(booking, named=shared)
-            if column := column_for(booking.consultant_id, booking.start):
+        singles, meetings = split_meetings(self.bookings)
+        items = [self.booking_item(booking, named=shared) for booking in singles]
+        items += [
+            meeting_item(
+                seats, zone=self.zone, named=shared, url=self.seats_url(seats[0])
+            )
+            for seats in meetings
+        ]
+        for item in sorted(items, key=lambda item: (item.start, item.pk)):
+            if column := column_for(item.consultant_id, item.start):
                 column.items.append(item)
         for consultant_id, spans in hours.items():
             for span in spans:

@@ -1,9 +1,16 @@
 """How the calendar lays out bookings in a day's column: overlapping bookings side
 by side in lanes, each as wide as its cluster allows, showing only the lines of
-text that fit whole (the rest appear on hover or focus, and in the popover)."""
+text that fit whole (the rest appear on hover or focus, and in the popover).
+
+A workshop or a course meeting is one block however many seats are booked
+(issue 23): its type, and the seats taken of its capacity; a one-to-one
+booking is a block of its own."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from booking.core.models import Booking
 
 # A month cell lists this many bookings, then links to its day.
 MONTH_CELL_LIMIT = 4
@@ -26,6 +33,25 @@ STATUS_MARKS = {
     "cancelled": "⊘",
     "rejected": "✕",
 }
+
+
+# Services shown as one block per meeting, and the type each block names.
+MEETING_TYPES = {"workshop": "Workshop", "course": "Course meeting"}
+
+# A meeting block's colour is its liveliest seat's status.
+LIVELIEST = (
+    "confirmed",
+    "payment_pending",
+    "approved",
+    "pending",
+    "completed",
+    "no_show",
+    "cancelled",
+    "rejected",
+)
+
+# Seats in these states no longer count as taken.
+FREED = ("cancelled", "rejected")
 
 
 @dataclass
@@ -51,6 +77,8 @@ class Item:
     consultant_id: int | None = None
     move_url: str = ""
     actions: list[tuple[str, str, bool]] = field(default_factory=list)
+    # Workshop and course meeting blocks only: the seats of the meeting.
+    meeting: str = ""
 
     @property
     def span(self) -> str:
@@ -140,3 +168,49 @@ def spread(cluster: list[Item]) -> None:
     for item, lane in placed:
         item.width = round(100 / len(lanes), 3)
         item.left = round(lane * item.width, 3)
+
+
+def split_meetings(bookings: list[Booking]) -> tuple[list[Booking], list[list]]:
+    """(one-to-one bookings, the seats of each workshop or course meeting): a
+    meeting's seats share its consultant, service and start."""
+    singles, meetings = [], {}
+    for booking in bookings:
+        if booking.service.kind in MEETING_TYPES:
+            key = (booking.consultant_id, booking.service_id, booking.start)
+            meetings.setdefault(key, []).append(booking)
+        else:
+            singles.append(booking)
+    return singles, list(meetings.values())
+
+
+def meeting_item(seats: list[Booking], *, zone: ZoneInfo, named: bool, url: str):
+    """One block for a meeting: its type, seats taken of capacity, and a link to
+    its participants in the bookings list."""
+    first = seats[0]
+    service, kind = first.service, MEETING_TYPES[first.service.kind]
+    taken = sum(1 for seat in seats if seat.status not in FREED)
+    seats_text = f"{taken} of {service.capacity} seats taken"
+    who = f" · {first.consultant.name}" if named else ""
+    start, end = first.start.astimezone(zone), first.end.astimezone(zone)
+    statuses = {seat.status for seat in seats}
+    return Item(
+        start=start,
+        end=end,
+        kind="booking",
+        label=f"{start:%H:%M} {service} · {taken}/{service.capacity}{who}",
+        title=f"{kind}: {service}, {seats_text}{who}",
+        url=url,
+        status=next((s for s in LIVELIEST if s in statuses), first.status),
+        # Seats and type first: a narrow week column cuts the later lines.
+        lines=(
+            f"{start:%H:%M}–{end:%H:%M}",
+            f"{taken}/{service.capacity} seats",
+            f"{kind.split()[0]} · {service}",
+            *((first.consultant.name,) if named else ()),
+            f"{kind}: {seats_text}",
+        ),
+        pk=first.pk,
+        reference=str(service),
+        consultant_id=first.consultant_id,
+        meeting=seats_text,
+    )

@@ -11,6 +11,7 @@ from booking.api import (
     staff_views,
     stream_views,
     video_views,
+    waitlist_views,
 )
 from booking.api.schema_views import RedocView, SchemaView, SwaggerView
 
@@ -73,6 +74,28 @@ v1 = [
         "bookings/<str:reference>/review/",
         account_views.Review.as_view(),
         name="my_review",
+    ),
+    # The waitlist of a full time (issue 23).
+    path("waitlist/", waitlist_views.Join.as_view(), name="waitlist_join"),
+    path("waitlist/entry/", waitlist_views.Entry.as_view(), name="waitlist_entry"),
+    path(
+        "waitlist/entry/confirm/",
+        waitlist_views.Confirm.as_view(),
+        name="waitlist_confirm",
+    ),
+    path(
+        "waitlist/entry/leave/", waitlist_views.Leave.as_view(), name="waitlist_leave"
+    ),
+    path(
+        "waitlist/entry/accept/",
+        waitlist_views.Accept.as_view(),
+        name="waitlist_accept",
+    ),
+    path("waitlist/mine/", waitlist_views.MineList.as_view(), name="waitlist_mine"),
+    path(
+        "waitlist/mine/<int:pk>/leave/",
+        waitlist_views.MineLeave.as_view(),
+        name="waitlist_mine_leave",
     ),
     path(
         "bookings/<str:reference>/video/",

@@ -329,8 +329,13 @@ def ensure_bookable(
     else:
         # The slot engine read every slot-holding booking of the consultant (and
         # counts group seats) under the same lock: a free slot overlaps nothing,
-        # so `ensure_slot_free` would repeat its answer with a query of its own.
+        # so `ensure_slot_free` would repeat its answer with a query of its own,
+        # unless a waitlist offer (which the engine does not read) holds the time.
         slots.ensure_bookable(booking=booking, now=now)
+        if holds.overlapping_offers(
+            consultant_id=booking.consultant_id, start=booking.start, end=booking.end
+        ):
+            ensure_slot_free(booking)
 
 
 def ensure_meeting(booking: Booking, *, now: datetime | None = None) -> None:
@@ -378,6 +383,8 @@ def ensure_slot_free(booking: Booking) -> None:
         start=booking.start,
         consultant_id=booking.consultant_id,
         email=booking.client_email,
+        # A one-to-one booking is held off by any offer overlapping its time.
+        end=None if service.is_group else booking.end,
     )
     if not service.is_group:
         if overlapping.exists() or held:

@@ -2,7 +2,9 @@
 lock, domain errors that change nothing).
 
 - `join`: a client waits for a full workshop or course, or a taken one-to-one
-  slot; they confirm their address by the emailed link, unless signed in.
+  slot; they confirm their address by the emailed link, unless signed in. A
+  one-to-one slot is freed by any booking that held time overlapping it, of
+  whatever service, and an offer holds every time overlapping it.
 - `offer_freed`: when a seat frees (any logged change that stops a booking
   holding its slot, or moves it: `booking.waitlist.holds.seat_freed`), the first
   waiting clients are offered the free seats, one live offer per seat, held for
@@ -63,6 +65,13 @@ def free_seats(service: Service, consultant: Consultant, start: datetime) -> int
     same = Q(service=service, start=start)
     if overlapping.exclude(same).exists() or start <= timezone.now():
         return 0
+    if service.kind == Service.Kind.SESSION and any(
+        (offer.service_id, offer.start) != (service.pk, start)
+        for offer in holds.overlapping_offers(
+            consultant_id=consultant.pk, start=start, end=end
+        )
+    ):
+        return 0  # another one-to-one time offered to someone overlaps it
     taken = overlapping.filter(same).aggregate(n=Sum("seats"))["n"] or 0
     offered = holds.live_offers(
         service_id=service.pk, start=start, consultant_id=consultant.pk
@@ -233,9 +242,33 @@ def offer_freed(service_id: int, consultant_id: int, start: datetime) -> int:
         )
 
 
+def one_to_one_lines(consultant_id: int, start: datetime, end: datetime):
+    """(service id, start) of the consultant's one-to-one waitlists whose time
+    overlaps [start, end): a freed booking of any service may free them."""
+    waiting = WaitlistEntry.objects.filter(
+        consultant_id=consultant_id,
+        status=W.WAITING,
+        service__kind=Service.Kind.SESSION,
+        start__lt=end,
+        start__gt=start - holds.LONGEST,
+    ).select_related("service")
+    return sorted(
+        {
+            (e.service_id, e.start)
+            for e in waiting
+            if e.start + e.service.duration > start
+        },
+        key=lambda line: line[1],
+    )
+
+
 @receiver(holds.seat_freed)
-def _on_seat_freed(sender, *, service_id, consultant_id, start, **kwargs):
+def _on_seat_freed(sender, *, service_id, consultant_id, start, end=None, **kwargs):
     offer_freed(service_id, consultant_id, start)
+    if end is not None:
+        for other_service, other_start in one_to_one_lines(consultant_id, start, end):
+            if (other_service, other_start) != (service_id, start):
+                offer_freed(other_service, consultant_id, other_start)
 
 
 def accept(*, token: str, consent: bool) -> Booking:

@@ -1,6 +1,13 @@
 """Reminders (24 hours and 30 minutes before a session) and the notice that an ended
 session waits to be marked completed, written by sweeps that django-q2 runs; each
-email once, whatever runs twice."""
+email once, whatever runs twice.
+
+Each client gets their own reminders. The consultant gets one reminder per
+session listing its participants (count and names) 24 hours before, and for a
+workshop or a course meeting a second one 30 minutes before (issue 23): never
+one per booking. The 30-minute one is the same kind of email
+(`consultant_reminder`) with its own occurrence (`<start>:30m`), so its key is
+its own and the outbox's kinds (fixed in its migrations) stay as they are."""
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -10,7 +17,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from booking.accounts.models import ClientAccount
-from booking.core.models import Booking
+from booking.core.models import Booking, Service
 from booking.core.states import BookingStatus
 from booking.notifications.emails import staff_recipients
 from booking.notifications.models import OutboxEmail
@@ -28,6 +35,11 @@ REMINDERS = (
     (Kind.REMINDER_30M, timedelta(minutes=30), timedelta(minutes=5)),
 )
 
+
+FIRST = REMINDERS[0][0]
+
+# Services whose meetings the consultant is reminded of again 30 minutes before.
+DATED = (Service.Kind.WORKSHOP, Service.Kind.COURSE)
 
 # Sessions that ended longer ago than this no longer prompt "mark it completed".
 SESSION_ENDED_LOOKBACK = timedelta(days=14)
@@ -61,9 +73,11 @@ def queue_due_reminders(*, now: datetime | None = None) -> int:
             for b in due
             if b.client_email.lower() not in muted
         ]
-        if kind == Kind.REMINDER_24H:
-            for seats in _sessions(due):
-                planned += _session_emails(seats, Kind.CONSULTANT_REMINDER, in_window)
+        for seats in _sessions(due):
+            if kind == Kind.REMINDER_24H or seats[0].service.kind in DATED:
+                planned += _session_emails(
+                    seats, Kind.CONSULTANT_REMINDER, in_window, soon=kind != FIRST
+                )
     return _write_once(planned)
 
 
@@ -133,7 +147,11 @@ def _sessions(bookings: list[Booking]) -> Iterable[list[Booking]]:
         yield list(seats)
 
 
-def _session_emails(seats: list[Booking], kind: str, pool: list[Booking]):
+def _session_emails(
+    seats: list[Booking], kind: str, pool: list[Booking], *, soon: bool = False
+):
+    """The consultant's one email about a session. `soon`: the 30-minute
+    reminder, whose occurrence (and so key) is its own."""
     first = seats[0]
     participants = [
         b
@@ -145,7 +163,8 @@ def _session_emails(seats: list[Booking], kind: str, pool: list[Booking]):
         to = staff_recipients()
     else:
         to = [first.consultant.email]
-    return [Planned(first, kind, r, _stamp(first.start), participants) for r in to]
+    occurrence = _stamp(first.start) + (":30m" if soon else "")
+    return [Planned(first, kind, r, occurrence, participants) for r in to]
 
 
 def _write_once(planned: list[Planned]) -> int:
@@ -162,6 +181,7 @@ def _write_once(planned: list[Planned]) -> int:
         extra = {}
         if email.participants is not None:
             extra["participants"] = email.participants
+            extra["soon"] = email.occurrence.endswith(":30m")
         written += bool(
             write_email(
                 email.booking,

@@ -2,7 +2,7 @@
 and the signal that a seat may have freed (sent by `booking.lifecycle.steps`
 after the change commits; `booking.lifecycle.waitlist` offers it)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import transaction
@@ -12,8 +12,12 @@ from django.utils import timezone
 from booking.core.states import SLOT_HOLDING
 from booking.waitlist.models import WaitlistEntry
 
-# Sent with service_id, consultant_id, start after a change that may free a seat.
+# Sent with service_id, consultant_id, start and end after a change that may
+# free a seat (and, for one-to-one waitlists, the time from start to end).
 seat_freed = Signal()
+
+# A session lasts at most this long: offers that start earlier cannot overlap.
+LONGEST = timedelta(hours=8)
 
 
 def live_offers(*, service_id: int, start, consultant_id=None):
@@ -28,10 +32,30 @@ def live_offers(*, service_id: int, start, consultant_id=None):
     return offers
 
 
-def held_against(*, service_id: int, start, consultant_id: int, email: str) -> int:
+def overlapping_offers(*, consultant_id: int, start, end) -> list[WaitlistEntry]:
+    """The consultant's live offers, of any service, whose time overlaps
+    [start, end): a one-to-one slot offered to a waiting client is held."""
+    offers = WaitlistEntry.objects.filter(
+        consultant_id=consultant_id,
+        status=WaitlistEntry.Status.OFFERED,
+        offer_expires_at__gt=timezone.now(),
+        start__lt=end,
+        start__gt=start - LONGEST,
+    ).select_related("service")
+    return [o for o in offers if o.start + o.service.duration > start]
+
+
+def held_against(
+    *, service_id: int, start, consultant_id: int, email: str, end=None
+) -> int:
     """Seats that live offers hold against a booking by `email`: all of them,
     unless `email` holds an offer itself; then it competes only with real
-    bookings (the consultant's lock decides between offered clients)."""
+    bookings (the consultant's lock decides between offered clients). With
+    `end` (a one-to-one booking), every offer overlapping its time counts."""
+    if end is not None:
+        offers = overlapping_offers(consultant_id=consultant_id, start=start, end=end)
+        mine = [o for o in offers if o.client_email.lower() == email.lower()]
+        return 0 if mine else len(offers)
     offers = live_offers(
         service_id=service_id, start=start, consultant_id=consultant_id
     )
@@ -50,6 +74,7 @@ def after_change(booking, from_state, to_state, data) -> None:
         freed = datetime.fromisoformat(data["moved_from"])
     else:
         return
+    end = freed + (booking.end - booking.start)
     transaction.on_commit(
         partial(
             seat_freed.send,
@@ -57,5 +82,6 @@ def after_change(booking, from_state, to_state, data) -> None:
             service_id=booking.service_id,
             consultant_id=booking.consultant_id,
             start=freed,
+            end=end,
         )
     )

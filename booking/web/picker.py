@@ -8,9 +8,13 @@ Without JavaScript everything is in the query string (`?tz=Asia/Tokyo&month=
 `&partial=month` with only the calendar and times, which the script swaps in.
 
 A month costs one call to the slot engine (two queries) for the whole month; an
-arrival in a month with no free time left looks one or two months further."""
+arrival in a month with no free time left looks one or two months further.
+
+In the booking journey the chosen day also lists the service's taken times
+(one query), each linking to its waitlist (issue 23)."""
 
 import calendar
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -23,6 +27,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from booking.core import zones
+from booking.core.models import Booking
+from booking.core.states import SLOT_HOLDING
 from booking.scheduling.hours import local_moment
 from booking.scheduling.slots import Slot, free_slots
 
@@ -67,6 +73,7 @@ class Picker:
     next_href: str | None
     path: str
     problem: str = ""
+    taken: list[FreeTime] = field(default_factory=list)
     weekdays: list[tuple[str, str]] = field(
         default_factory=lambda: [
             (calendar.day_abbr[n], calendar.day_name[n]) for n in range(7)
@@ -110,9 +117,11 @@ def build(
     fallback_zone: str,
     earliest: datetime | None = None,
     now: datetime | None = None,
+    waitlist: bool = False,
 ) -> Picker:
     """The picker for the request's zone, month and day. `earliest` hides times
-    before it (moving a booking keeps clear of the change cutoff)."""
+    before it (moving a booking keeps clear of the change cutoff). `waitlist`:
+    list the chosen day's taken times too, to wait for."""
     now = now or timezone.now()
     key, problem = zone_of(request, fallback_zone)
     zone = ZoneInfo(key)
@@ -156,9 +165,18 @@ def build(
         for slot in by_day.get(day, [])
         for local in [slot.start.astimezone(zone)]
     ]
+    taken = []
+    if waitlist and day is not None:
+        taken = [
+            FreeTime(Slot(start, start + service.duration, 0), local, label, night)
+            for start in taken_starts(consultant, service, zone, day, now)
+            for local in [start.astimezone(zone)]
+            for label, night in [(zones.clock_time(local, clock), is_night(local))]
+        ]
     previous = _previous_month(month)
     following = _next_month(month)
     return Picker(
+        taken=taken,
         zone=key,
         zone_label=zones.describe(key, now=now, clock=clock),
         clock=clock,
@@ -228,6 +246,26 @@ def month_of_times(consultant, service, zone, month, now, earliest=None):
             index += 1
         by_day.setdefault(days[index], []).append(slot)
     return by_day
+
+
+def taken_starts(consultant, service, zone, day: date, now: datetime) -> list:
+    """The starts of `day` (in `zone`) at which the service is booked full and
+    not yet begun: one query."""
+    lo = max(local_moment(day, time(0), zone), now)
+    hi = local_moment(day + timedelta(days=1), time(0), zone)
+    starts = (
+        Booking.objects.filter(
+            consultant=consultant,
+            service=service,
+            status__in=SLOT_HOLDING,
+            start__gte=lo,
+            start__lt=hi,
+        )
+        .values_list("start", flat=True)
+        .order_by("start")
+    )
+    seats = Counter(starts)
+    return [start for start, count in seats.items() if count >= service.capacity]
 
 
 def _next_month(month: date) -> date:

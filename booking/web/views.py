@@ -8,18 +8,20 @@ translate its errors into pages."""
 import zoneinfo
 from datetime import datetime, timedelta
 from functools import wraps
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from booking.core import ratelimit, tokens
-from booking.core.errors import BookingError, TokenError
+from booking.core.errors import BookingError, SlotTaken, TokenError
 from booking.core.models import Booking, BookingToken, Consultant
 from booking.intake import answers as intake
 from booking.lifecycle import services
@@ -69,6 +71,7 @@ def choose_slot(request, consultant_id, service_slug):
         consultant=consultant,
         service=service,
         fallback_zone=consultant.time_zone,
+        waitlist=True,
     )
     return picker.render(
         request,
@@ -129,7 +132,15 @@ def details(request, consultant_id, service_slug):
     except BookingError as error:
         form.add_error(None, error.message)
         alternatives = _nearest_slots(consultant, service, data["start"])
-        return _details_page(request, consultant, service, form, alternatives)
+        # A time just taken may free again: offer its waitlist.
+        wait = (
+            waitlist_url(consultant, service, data["start"])
+            if isinstance(error, SlotTaken)
+            else ""
+        )
+        return _details_page(
+            request, consultant, service, form, alternatives, waitlist_url=wait
+        )
     request.session["booking_sent"] = booking.reference
     return signed_in or redirect("booking:sent")
 
@@ -295,6 +306,11 @@ def manage_reschedule(request, token, booking):
 
 
 # --- helpers ---------------------------------------------------------------------
+
+
+def waitlist_url(consultant, service, start: datetime) -> str:
+    path = reverse("booking:waitlist_join", args=(consultant.pk, service.slug))
+    return f"{path}?{urlencode({'start': start.isoformat()})}"
 
 
 def _client_zone(request, consultant) -> ZoneInfo:

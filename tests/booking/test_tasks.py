@@ -11,9 +11,9 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from booking import tasks
-from booking.core.models import Booking
+from booking.core.models import Booking, Service
 from booking.core.states import BookingStatus as S
-from booking.lifecycle import services
+from booking.lifecycle import courses, services
 from booking.notifications import reminders
 from booking.notifications.models import OutboxEmail
 from tests.booking.outbox_helpers import confirmed_booking, free_service
@@ -240,6 +240,61 @@ def test_a_seat_cancelled_after_the_consultants_reminder_does_not_resend_it():
     reminders.queue_due_reminders(now=moment + 5 * MINUTE)
 
     assert OutboxEmail.objects.filter(kind=Kind.CONSULTANT_REMINDER).count() == 1
+
+
+def test_a_workshop_of_12_reminds_the_consultant_twice_and_each_client_twice():
+    consultant = ConsultantFactory(email="maya@haven.test")
+    workshop = free_service(
+        consultant, capacity=12, kind=Service.Kind.WORKSHOP, title="Clay"
+    )
+    start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    courses.set_meetings(
+        service=workshop,
+        actor=user_with_perms("change_service", username="planner"),
+        dates=[(start, start + timedelta(hours=2))],
+    )
+    seats = [
+        confirmed_long_ago(service=workshop, start=start, client_name=f"Guest {n:02}")
+        for n in range(12)
+    ]
+
+    # The sweep every 5 minutes, and each sweep run twice.
+    moment = start - timedelta(hours=24, minutes=10)
+    while moment <= start:
+        reminders.queue_due_reminders(now=moment)
+        reminders.queue_due_reminders(now=moment)
+        moment += 5 * MINUTE
+
+    to_consultant = reminder_emails(Kind.CONSULTANT_REMINDER)
+    assert {email.recipient for email in to_consultant} == {"maya@haven.test"}
+    assert to_consultant.count() == 2
+    day_before, soon = to_consultant.order_by("occurrence")
+    assert day_before.subject.startswith("Reminder: Clay")
+    assert soon.subject.startswith("In 30 minutes: Clay")
+    for email in (day_before, soon):
+        assert "(12 participants)" in email.subject
+        assert "Participants (12 of 12)" in email.text_body
+        for seat in seats:
+            assert f"{seat.client_name} ({seat.reference})" in email.text_body
+    for seat in seats:
+        assert reminder_emails().filter(recipient=seat.client_email).count() == 1
+        assert (
+            reminder_emails(Kind.REMINDER_30M)
+            .filter(recipient=seat.client_email)
+            .count()
+            == 1
+        )
+
+
+def test_a_one_to_one_session_reminds_the_consultant_only_the_day_before():
+    consultant = ConsultantFactory(email="maya@haven.test")
+    session = free_service(consultant)
+    start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    confirmed_long_ago(service=session, start=start)
+
+    sweep_every(5, start=start - timedelta(hours=24, minutes=10), end=start)
+
+    assert reminder_emails(Kind.CONSULTANT_REMINDER).count() == 1
 
 
 def test_the_task_runs_the_sweep_now(monkeypatch):

@@ -1,13 +1,14 @@
 """A booking admin moves a booking on the calendar's week view in a real browser:
 a drop on a taken time is refused with the service's message, a drop on a free
-time moves it, and Undo moves it back. Screenshots at desktop and phone size;
+time moves it, and Undo moves it back. A workshop of 12 beside them is one block
+with its type and seats, which does not drag. Screenshots at desktop and phone size;
 axe-core finds no critical or serious violation on the calendar or its popover."""
 
 import pytest
 from django.contrib.auth.models import Group
 from wagtail.users.models import UserProfile
 
-from booking.core.models import Booking
+from booking.core.models import Booking, Service
 from booking.core.roles import BOOKING_ADMINS, ensure_roles
 from booking.core.states import BookingStatus as S
 from tests.availability_factories import bulk_bookings
@@ -47,6 +48,18 @@ def week(transactional_db):
         Booking.objects.filter(pk=maya.bookings.latest("pk").pk).update(
             client_name=name
         )
+    workshop = ServiceFactory(
+        title="Clay workshop",
+        consultants=[maya],
+        kind=Service.Kind.WORKSHOP,
+        capacity=12,
+    )
+    bulk_bookings(
+        consultant=maya,
+        service=workshop,
+        starts=[next_monday_at(15)] * 12,
+        status=S.CONFIRMED,
+    )
     return maya, maya.bookings.get(client_name="Ada Lovelace")
 
 
@@ -82,6 +95,14 @@ def test_a_booking_admin_drags_a_booking_and_undoes_it(page, live_server, shoot,
     entry.wait_for()
     shoot(page, "week-desktop")
     assert axe_violations(page, impacts=SERIOUS) == []
+    meeting = page.locator(".cal-entry--meeting")
+    assert meeting.count() == 1  # not 12 overlapping blocks
+    assert "12/12 seats" in meeting.inner_text()
+    assert "Workshop · Clay workshop" in meeting.inner_text()
+    assert meeting.get_attribute("draggable") is None
+    meeting.scroll_into_view_if_needed()
+    shoot(page, "workshop-block")
+    page.evaluate("window.scrollTo(0, 0)")
 
     page.get_by_role("button", name=f"Details and actions: {ada.reference}").click()
     popover = page.get_by_role("dialog", name=f"Booking {ada.reference}")

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.users.models import UserProfile
 
+from booking.core.models import Service
 from booking.core.roles import BOOKING_ADMINS, CONSULTANTS, STAFF, ensure_roles
 from booking.core.states import BookingStatus as S
 from booking.scheduling import hours
@@ -157,6 +158,32 @@ def test_overlapping_bookings_share_the_column(as_admin, maya, noah, service):
     assert html.count("left: 50.0%; width: 50.0%") == 1
     # One person's time off is named, not hatched over everyone's day.
     assert "Maya Stone: Training" in html and "cal-block--time-off" not in html
+
+
+def test_a_workshop_is_one_block_with_its_seats_and_type(as_admin, maya, service):
+    workshop = ServiceFactory(
+        title="Clay", consultants=[maya], kind=Service.Kind.WORKSHOP, capacity=12
+    )
+    start = local(maya, MONDAY, "10:00")
+    bulk_bookings(consultant=maya, service=workshop, starts=[start] * 11)
+    bulk_bookings(consultant=maya, service=workshop, starts=[start], status=S.CANCELLED)
+    single = booking_at(maya, service, MONDAY, "12:00")
+    seats = workshop.bookings.all()
+
+    week = {"view": "week", "date": "2030-01-07", "consultant": maya.pk}
+    html = as_admin.get(CALENDAR, {**week, "cancelled": "1"}).content.decode()
+
+    assert html.count("cal-entry--meeting") == 1
+    assert html.count('class="cal-entry ') == 2  # the workshop and the session
+    assert "11/12 seats" in html and "Workshop · Clay" in html
+    assert "Workshop: 11 of 12 seats taken" in html  # in its popover
+    assert "See the participants" in html
+    assert f"service={workshop.pk}&amp;start_from=2030-01-07" in html
+    assert not any(inspect_url(seat) in html for seat in seats)
+    assert inspect_url(single) in html  # one-to-one as before
+    month = as_admin.get(CALENDAR, {**week, "view": "month"}).content.decode()
+    assert "10:00 Clay · 11/12" in month
+    assert "Workshop: Clay, 11 of 12 seats taken" in month
 
 
 def test_the_calendar_moves_by_its_period(as_admin, maya):
