@@ -712,3 +712,9 @@ WAITLIST_LINK_HOURS = int(env("WAITLIST_LINK_HOURS", "24"))
 # --- streams: likes, saves and comments on posts and articles (issue 25) ---
 # Comments wait for an editor's approval (Streams → Comments) unless this is 0.
 STREAM_COMMENTS_MODERATED = env_bool("STREAM_COMMENTS_MODERATED", default=True)
+
+# --- memberships (booking/products/billing.py, issue 22) ---
+# On a plan whose unused sessions roll over, a period's sessions stay usable this
+# many days past its end while the renewal's payment arrives; a paid renewal
+# carries them on, and the membership's end takes the days back.
+MEMBERSHIP_ROLLOVER_GRACE_DAYS = int(env("MEMBERSHIP_ROLLOVER_GRACE_DAYS", "3"))

@@ -60,6 +60,10 @@ class PackageViewSet(ModelViewSet):
         FieldPanel("is_active"),
     ]
 
+    def get_queryset(self, request):
+        # A membership plan's own package is set up on the plan (memberships.py).
+        return Package.objects.filter(membership_plan__isnull=True)
+
 
 class EntitlementIndexView(generic.IndexView):
     def get_base_queryset(self):
