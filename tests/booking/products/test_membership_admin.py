@@ -159,3 +159,14 @@ def test_memberships_are_in_the_bundle_and_erasure_waits_for_the_end(running):
     entitlement = Entitlement.objects.get()
     assert entitlement.client_email.endswith("@anonymised.invalid")
     assert ledger.sessions_left(EMAIL) == 0
+
+
+def test_the_api_lists_plans_open_to_new_members(client):
+    plan = plan_for(sessions=4, unused="roll_over")
+    plan_for(plan.services.get(), name="Closed", is_active=False)
+    response = client.get("/api/v1/memberships/")
+    assert response.status_code == 200
+    (row,) = response.json()["results"]
+    assert row["name"] == "Monthly calm" and row["interval"] == "month"
+    assert row["sessions_per_period"] == 4 and row["unused"] == "roll_over"
+    assert row["services"] == [plan.services.get().slug]
