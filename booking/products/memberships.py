@@ -86,8 +86,10 @@ def memberships_of(email: str):
 def start_checkout(*, plan: MembershipPlan, account: ClientAccount) -> Membership:
     """A pending membership and its Checkout Session in subscription mode, paid
     as the account's Stripe Customer; a Stripe failure undoes both."""
-    if memberships_of(account.email).filter(
-        plan=plan, status__in=(Status.ACTIVE, Status.PAST_DUE)
+    if (
+        memberships_of(account.email)
+        .filter(plan=plan, status__in=(Status.ACTIVE, Status.PAST_DUE))
+        .exists()
     ):
         raise MembershipError(f"You are already a member of “{plan}”.")
     customer = customer_for(account)

@@ -227,7 +227,10 @@ def test_the_client_cancels_at_the_period_end(
     assert membership.status == Membership.Status.ACTIVE  # until the period ends
     ends = f"{at(START + MONTH):%-d %B %Y}"
     page = client.get("/account/memberships/").content.decode()
-    assert f'cancelled, ends on <span class="membership-end">{ends}</span>' in page
+    assert (
+        f'Cancelled</strong>: ends on <span class="membership-end">{ends}</span>'
+        in page
+    )
     assert "4 sessions left" in page
     assert "Cancel membership" not in page
     [cancelled] = mail.outbox
