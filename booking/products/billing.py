@@ -221,7 +221,9 @@ def confirm_from_redirect(membership: Membership, session_id: str) -> None:
 def _locked(subscription_id: str, metadata) -> Membership | None:
     """The subscription's membership, locked: by its id, or (an invoice that
     arrived before the Checkout's event) by the membership the metadata names."""
-    found = Membership.objects.select_for_update().select_related("plan__package")
+    found = Membership.objects.select_for_update(of=("self",)).select_related(
+        "plan__package"
+    )
     if subscription_id:
         membership = found.filter(stripe_subscription_id=subscription_id).first()
         if membership is not None:
