@@ -107,10 +107,16 @@ class MembershipViewSet(ReadOnlyViewSet):
         "cancelled_at",
         "periods_paid",
         "amount_paid",
+        "plan.currency",
         "started_at",
         "ended_at",
         "stripe_subscription_id",
     ]
+    export_headings = {
+        "periods_paid": "Periods paid",
+        "amount_paid": "Amount paid",
+        "plan.currency": "Currency",
+    }
     export_filename = "memberships"
     list_filter = ["plan", "status", "cancel_at_period_end"]
     search_fields = ["client_email", "stripe_subscription_id"]

@@ -72,9 +72,9 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
         raise PrivacyError(_open_message(still_open))
     if running := membership_privacy.running(data.email):
         raise PrivacyError(
-            f"This client's membership “{running[0].plan}” is still running, and "
-            "Stripe would keep charging them. It ends when cancelled (from their "
-            "account, or in Stripe), then erase the data."
+            f"This client's membership “{running[0].plan}” is still running: "
+            "Stripe bills it until it ends. Cancel it (the client from their "
+            "account, or in Stripe), then erase the data once it has ended."
         )
     if applications.filter(status=Application.Status.PENDING).exists():
         raise PrivacyError(
