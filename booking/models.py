@@ -29,6 +29,12 @@ from booking.payments.models import (  # noqa: F401
     Refund,
 )
 from booking.privacy.models import AccessLogEntry  # noqa: F401
+from booking.products.membership_models import (  # noqa: F401
+    Membership,
+    MembershipEmail,
+    MembershipPeriod,
+    MembershipPlan,
+)
 from booking.products.models import (  # noqa: F401
     ClientLock,
     CreditLine,

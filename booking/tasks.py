@@ -19,7 +19,7 @@ from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
 from booking.privacy import retention
 from booking.products import emails as product_emails
-from booking.products import ledger
+from booking.products import ledger, membership_emails
 from booking.scheduling import feeds
 from booking.scheduling.models import OutsideCalendar
 from booking.spreadsheets import exports, imports
@@ -160,6 +160,10 @@ def warn_expiring_packages() -> int:
 
 def send_product_email(email_id: int) -> str:
     return product_emails.send(email_id)
+
+
+def send_membership_email(email_id: int) -> str:
+    return membership_emails.send(email_id)
 
 
 def send_message_notices() -> int:

@@ -719,3 +719,9 @@ CHANNEL_LAYERS = {
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
+
+# --- memberships (booking/products/billing.py, issue 22) ---
+# On a plan whose unused sessions roll over, a period's sessions stay usable this
+# many days past its end while the renewal's payment arrives; a paid renewal
+# carries them on, and the membership's end takes the days back.
+MEMBERSHIP_ROLLOVER_GRACE_DAYS = int(env("MEMBERSHIP_ROLLOVER_GRACE_DAYS", "3"))

@@ -29,8 +29,15 @@ from booking.products import ledger, purchases, reports
 from booking.products.models import CreditLine, Entitlement, Package
 
 
+class PackageIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        # A membership plan's own package is set up on the plan (memberships.py).
+        return super().get_base_queryset().filter(membership_plan__isnull=True)
+
+
 class PackageViewSet(ModelViewSet):
     model = Package
+    index_view_class = PackageIndexView
     name = "packages"
     url_prefix = "practice/packages"
     icon = "list-ul"

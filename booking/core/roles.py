@@ -112,6 +112,15 @@ PRODUCTS = (
     "booking.creditline.view_creditline",
 )
 
+# Memberships (Stripe Billing): set up plans, see clients' memberships.
+MEMBERSHIPS = (
+    *(
+        f"booking.membershipplan.{action}_membershipplan"
+        for action in ("add", "change", "view")
+    ),
+    "booking.membership.view_membership",
+)
+
 ROLES = (
     Role(
         EDITORS,
@@ -161,6 +170,7 @@ ROLES = (
             # Packages: set them up, record offline purchases, grant sessions
             # (migration 0028).
             *PRODUCTS,
+            *MEMBERSHIPS,  # migration 0037
         ),
     ),
     Role(

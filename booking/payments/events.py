@@ -25,7 +25,7 @@ from booking.payments.models import (
 )
 from booking.payments.provider import client, from_minor, get_field
 from booking.payments.refunds import request_refund
-from booking.products import purchases
+from booking.products import billing, memberships, purchases
 
 logger = logging.getLogger(__name__)
 S = BookingStatus
@@ -71,6 +71,9 @@ def fulfil_checkout(session) -> Payment | None:
     meanwhile, or paid already) is refunded in full and flagged to admins."""
     if purchases.owns(session):
         purchases.fulfil(session)  # a package bought (booking.products)
+        return None
+    if memberships.owns(session):
+        memberships.checkout_completed(session)  # a membership (Stripe Billing)
         return None
     if get_field(session, "payment_status") not in ("paid", "no_payment_required"):
         return None  # e.g. a bank debit still on its way: async_payment_* follows
@@ -129,6 +132,9 @@ def checkout_ended(session, status: str) -> None:
     if purchases.owns(session):
         purchases.ended(session)
         return
+    if memberships.owns(session):
+        memberships.checkout_expired(session)
+        return
     found = Payment.objects.filter(stripe_checkout_session_id=session["id"]).first()
     if found is None:
         return
@@ -185,4 +191,9 @@ EVENT_HANDLERS = {
     ),
     "charge.refunded": charge_refunded,
     "account.updated": account_updated,
+    # Memberships (booking.products.billing): each acts once per invoice or state.
+    "invoice.paid": billing.invoice_paid,
+    "invoice.payment_failed": billing.invoice_payment_failed,
+    "customer.subscription.updated": billing.subscription_updated,
+    "customer.subscription.deleted": billing.subscription_ended,
 }

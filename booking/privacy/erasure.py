@@ -25,6 +25,7 @@ from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
 from booking.privacy.lookup import PrivacyError, client_data, held_for
 from booking.privacy.models import AccessLogEntry
+from booking.products import membership_privacy
 from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets import exports
@@ -63,12 +64,19 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     packages = products_privacy.held(data.email)
     held = bookings or packages or data.emails.exists() or applications.exists()
     held = held or waitlist_privacy.held(data.email)
+    held = held or membership_privacy.held(data.email)
     if not held and not accounts.exists() and not data.messages.exists():
         raise PrivacyError(
             "Nothing is held for that address: there is nothing to erase."
         )
     if still_open := [b for b in bookings if b.status in OPEN]:
         raise PrivacyError(_open_message(still_open))
+    if running := membership_privacy.running(data.email):
+        raise PrivacyError(
+            f"This client's membership “{running[0].plan}” is still running: "
+            "Stripe bills it until it ends. Cancel it (the client from their "
+            "account, or in Stripe), then erase the data once it has ended."
+        )
     if applications.filter(status=Application.Status.PENDING).exists():
         raise PrivacyError(
             "This address has an application to join that is still pending. "
@@ -91,6 +99,7 @@ def erase_client(*, email: str, user, request=None, by: str = "") -> list[str]:
     )
     exports.forget_searches_for(searched_as)
     products_privacy.anonymise(data.email)
+    membership_privacy.anonymise(data.email)
     waitlist_privacy.forget(data.email)
     # Likes, saves and comments (booking.streams), and the pages' counts with them.
     streams_privacy.forget(data.email)

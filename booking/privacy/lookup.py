@@ -23,6 +23,7 @@ from booking.participants import party
 from booking.payments.models import Payment, Refund
 from booking.privacy.audit import record_access
 from booking.privacy.models import AccessLogEntry
+from booking.products import membership_privacy
 from booking.products import privacy as products_privacy
 from booking.reviews.models import Review
 from booking.spreadsheets.widgets import spreadsheet_safe
@@ -86,6 +87,11 @@ class ClientData:
     @property
     def package_lines(self):
         return products_privacy.lines_of(self.email)
+
+    @property
+    def memberships(self):
+        """Memberships (booking.products, Stripe Billing)."""
+        return membership_privacy.memberships_of(self.email)
 
     @property
     def messages(self):
@@ -216,6 +222,7 @@ BUNDLE_FIELDS = {
     ),
     "packages": products_privacy.PACKAGE_FIELDS,
     "package_lines": products_privacy.LINE_FIELDS,
+    "memberships": membership_privacy.FIELDS,
     "messages": messaging.BUNDLE_FIELDS,
     "waitlist": waitlist_privacy.FIELDS,
     "stream_activity": streams_privacy.BUNDLE_FIELDS,
@@ -269,6 +276,7 @@ def bundle_rows(data: ClientData) -> dict[str, list[dict]]:
             for application in data.applications.order_by("pk")
         ],
         **products_privacy.bundle_rows(data.email),
+        **membership_privacy.bundle_rows(data.email),
         "messages": messaging.bundle_rows(data.email),
         **waitlist_privacy.bundle_rows(data.email),
         "stream_activity": streams_privacy.bundle_rows(data.email),

@@ -212,6 +212,8 @@ def warn_expiring(*, now=None, days: int | None = None) -> int:
     soon = Entitlement.objects.filter(
         expires_at__gt=now, expires_at__lte=now + timedelta(days=days)
     ).exclude(Q(emails__kind="package_expiry_warning") | Q(anonymised_at__isnull=False))
+    # A membership's period ends every month or year: its own emails say so.
+    soon = soon.exclude(membership_period__isnull=False)
     sent = 0
     for entitlement in with_balances(soon):
         if entitlement.left > 0:

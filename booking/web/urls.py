@@ -12,6 +12,7 @@ from booking.web import (
     account_password,
     calendar,
     confirmation,
+    memberships,
     messages,
     payments,
     picker,
@@ -174,6 +175,26 @@ urlpatterns += [
         "book/manage/<str:token>/pay/package/",
         products.pay_with_package,
         name="pay_with_package",
+    ),
+]
+
+# Memberships (booking/web/memberships.py, issue 22): plans, joining by Stripe
+# Checkout in subscription mode, the client's own, cancelling at the period's end.
+urlpatterns += [
+    path("memberships/", memberships.plans, name="memberships"),
+    path("memberships/<int:plan_id>/join/", memberships.join, name="membership_join"),
+    path(
+        "memberships/joined/<int:membership_id>/",
+        memberships.joined,
+        name="membership_joined",
+    ),
+    path(
+        "account/memberships/", memberships.my_memberships, name="account_memberships"
+    ),
+    path(
+        "account/memberships/<int:membership_id>/cancel/",
+        memberships.cancel,
+        name="membership_cancel",
     ),
 ]
 

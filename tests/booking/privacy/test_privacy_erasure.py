@@ -211,6 +211,7 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
         "applications",
         "packages",
         "package_lines",
+        "memberships",
         "messages",
         "waitlist",
         "stream_activity",
