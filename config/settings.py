@@ -712,3 +712,11 @@ WAITLIST_LINK_HOURS = int(env("WAITLIST_LINK_HOURS", "24"))
 # --- streams: likes, saves and comments on posts and articles (issue 25) ---
 # Comments wait for an editor's approval (Streams → Comments) unless this is 0.
 STREAM_COMMENTS_MODERATED = env_bool("STREAM_COMMENTS_MODERATED", default=True)
+
+# --- bundles, credit and package refunds (issue 22) ---
+# Money credit granted as a promotion is valid this many days unless the booking
+# admin says otherwise (a credit product has its own validity). With
+# PACKAGE_CLIENT_REFUNDS on, clients may refund a package's unused sessions
+# themselves from "My packages"; otherwise only a booking admin can.
+CREDIT_VALIDITY_DAYS = int(env("CREDIT_VALIDITY_DAYS", "365"))
+PACKAGE_CLIENT_REFUNDS = env_bool("PACKAGE_CLIENT_REFUNDS", default=False)

@@ -18,9 +18,20 @@ CENT = Decimal("0.01")
 
 
 class Package(models.Model):
-    """Several sessions of one or more services at one price, valid for a number
-    of days from the purchase."""
+    """What the practice sells, by `kind`: a package (several sessions of one or
+    more services at one price), a bundle (one session of each of a fixed set of
+    services at a total price: `Bundle`) or credit (an amount of money to pay
+    bookings with: `CreditProduct`). Each is valid for a number of days from the
+    purchase."""
 
+    class Kind(models.TextChoices):
+        PACKAGE = "package", "Package"
+        BUNDLE = "bundle", "Bundle"
+        CREDIT = "credit", "Credit"
+
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.PACKAGE, editable=False
+    )
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=2000)
     services = models.ManyToManyField(
@@ -41,6 +52,15 @@ class Package(models.Model):
         default=365,
         validators=[MinValueValidator(1)],
         help_text="Days from the purchase until unused sessions expire.",
+    )
+    credit_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Credit only: the balance the buyer receives (it may be more "
+        "than the price).",
     )
     is_active = models.BooleanField(default=True, verbose_name="active")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -113,15 +133,32 @@ class Entitlement(models.Model):
     package = models.ForeignKey(
         Package, on_delete=models.PROTECT, related_name="entitlements"
     )
-    purchase = models.OneToOneField(
+    # A bundle's purchase gives one entitlement per service (`service`).
+    purchase = models.ForeignKey(
         Purchase,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="entitlement",
+        related_name="entitlements",
+    )
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A bundle's session: only this service of the bundle.",
     )
     client_email = models.EmailField(db_index=True)
     sessions_total = models.PositiveSmallIntegerField()
+    value = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What its sessions were bought for (a bundle's share of its "
+        "price); empty for a promotion.",
+    )
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -136,6 +173,14 @@ class Entitlement(models.Model):
     def balance(self) -> int:
         return self.lines.aggregate(total=Sum("sessions"))["total"] or 0
 
+    @property
+    def session_share(self) -> Decimal:
+        """What one of its sessions stands for: its value / its sessions (a
+        bundle's session: its share of the bundle price), else the package's."""
+        if self.value is None or not self.sessions_total:
+            return self.package.session_share
+        return (self.value / self.sessions_total).quantize(CENT, rounding=ROUND_HALF_UP)
+
 
 class CreditLine(models.Model):
     """One movement of an entitlement's sessions, with its reason."""
@@ -146,6 +191,7 @@ class CreditLine(models.Model):
         USE = "use", "Used for a booking"
         RETURN = "return", "Returned (booking cancelled)"
         EXPIRY = "expiry", "Expired"
+        REFUND = "refund", "Refunded as money"
 
     key = models.CharField(max_length=120, unique=True, editable=False)
     entitlement = models.ForeignKey(
