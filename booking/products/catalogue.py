@@ -59,21 +59,6 @@ class CreditProduct(Package):
         super().save(*args, **kwargs)
 
 
-def single_total(package: Package) -> Decimal:
-    """The bundle's services bought one by one, in its currency."""
-    return sum(
-        (s.price for s in package.services.all() if s.currency == package.currency),
-        Decimal("0.00"),
-    )
-
-
-def saving(package: Package) -> Decimal | None:
-    """What a bundle saves against the single prices (None for other kinds)."""
-    if package.kind != Kind.BUNDLE:
-        return None
-    return max(single_total(package) - package.price, Decimal("0.00"))
-
-
 def shares(package: Package) -> list[tuple]:
     """(service, share of the price) for each service of a bundle, by pk."""
     services = sorted(package.services.all(), key=lambda s: s.pk)

@@ -77,6 +77,22 @@ class Package(models.Model):
         cent. A consultant earns this when the session is held."""
         return (self.price / self.sessions).quantize(CENT, rounding=ROUND_HALF_UP)
 
+    @property
+    def single_total(self) -> Decimal:
+        """A bundle's services bought one by one, at their prices in its currency
+        (the admin refuses a bundle's service priced in another)."""
+        return sum(
+            (s.price for s in self.services.all() if s.currency == self.currency),
+            Decimal("0.00"),
+        )
+
+    @property
+    def saving(self) -> Decimal | None:
+        """What a bundle saves against the single prices (None for other kinds)."""
+        if self.kind != self.Kind.BUNDLE:
+            return None
+        return max(self.single_total - self.price, Decimal("0.00"))
+
 
 class Purchase(models.Model):
     """A client buying a package: a Stripe Checkout Session (granted when Stripe
