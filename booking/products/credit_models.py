@@ -8,6 +8,8 @@ unique `key` naming its cause, so a retry never writes twice.
 
 `PackageRefund` is money paid back for a package's unused sessions."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Sum
@@ -54,8 +56,9 @@ class CreditGrant(models.Model):
         return f"{self.amount} {self.currency} credit of {self.client_email}"
 
     @property
-    def balance(self):
-        return self.lines.aggregate(total=Sum("amount"))["total"] or 0
+    def balance(self) -> Decimal:
+        total = self.lines.aggregate(total=Sum("amount"))["total"] or 0
+        return Decimal(str(total)).quantize(Decimal("0.01"))
 
 
 class MoneyLine(models.Model):

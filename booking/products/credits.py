@@ -30,6 +30,11 @@ Kind = MoneyLine.Kind
 ZERO = Decimal("0.00")
 
 
+def money(total) -> Decimal:
+    """A sum of amounts to the cent (SQLite sums decimals as plain numbers)."""
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
+
+
 class NoCreditLeft(BookingError):
     code = "no_credit_left"
 
@@ -48,7 +53,7 @@ def live(email: str, currency: str, *, now=None) -> list[CreditGrant]:
         .order_by("expires_at", "pk")
     )
     for row in rows:
-        row.left = row.left or ZERO
+        row.left = money(row.left)
     return rows
 
 
@@ -64,7 +69,7 @@ def balances(email: str) -> dict[str, Decimal]:
         .values("currency")
         .annotate(total=Sum("lines__amount"))
     )
-    return {row["currency"]: row["total"] for row in found if row["total"]}
+    return {row["currency"]: money(row["total"]) for row in found if row["total"]}
 
 
 def write_line(
