@@ -301,8 +301,9 @@ def export_view(request, what):
     resource_class, permission = RESOURCES[what]
     if not request.user.has_perm(permission):
         raise PermissionDenied
-    data = resource_class().export()
     kind = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    # XLSX cells hold numbers and dates; CSV cells text.
+    data = resource_class().export(force_native_type=kind == "xlsx")
     body = data.xlsx if kind == "xlsx" else "\ufeff" + data.csv
     response = HttpResponse(body, content_type=CONTENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{what}.{kind}"'

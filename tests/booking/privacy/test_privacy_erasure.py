@@ -211,6 +211,8 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
         "applications",
         "packages",
         "package_lines",
+        "credit",
+        "credit_lines",
         "messages",
         "waitlist",
         "stream_activity",

@@ -247,3 +247,20 @@ def test_the_client_sees_their_credit_and_its_lines(desk, client, sign_in):
     page = client.get("/account/packages/").content.decode()
     assert "<strong>25.00 EUR</strong>" in page
     assert "Apology for a moved session" in page
+
+
+def test_credit_is_in_the_data_bundle_and_erasure_keeps_the_amounts(desk):
+    from booking.products import privacy
+
+    give(desk, "25.00")
+    rows = privacy.bundle_rows(EMAIL)
+    assert rows["credit"][0]["amount"] == Decimal("25.00")
+    assert rows["credit_lines"][0]["reason"] == "Apology for a moved session"
+
+    privacy.anonymise(EMAIL)
+
+    assert privacy.bundle_rows(EMAIL)["credit"] == []
+    line = MoneyLine.objects.get()
+    assert line.amount == Decimal("25.00")
+    assert line.reason == "(removed with the client's personal data)"
+    assert line.grant.client_email.endswith("@anonymised.invalid")
