@@ -93,6 +93,14 @@ class BundleViewSet(ModelViewSet):
     )
 
 
+class CreditProductForm(WagtailAdminModelForm):
+    def clean(self):
+        data = super().clean()
+        if not data.get("credit_amount"):
+            self.add_error("credit_amount", "Say how much credit the buyer receives.")
+        return data
+
+
 class CreditProductViewSet(ModelViewSet):
     model = CreditProduct
     name = "credit_products"
@@ -112,15 +120,18 @@ class CreditProductViewSet(ModelViewSet):
     list_filter = ["is_active", "currency"]
     search_fields = ["name"]
     search_backend_name = None
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("description"),
-        FieldPanel("credit_amount"),
-        FieldPanel("price"),
-        FieldPanel("currency"),
-        FieldPanel("validity_days"),
-        FieldPanel("is_active"),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("description"),
+            FieldPanel("credit_amount"),
+            FieldPanel("price"),
+            FieldPanel("currency"),
+            FieldPanel("validity_days"),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=CreditProductForm,
+    )
 
 
 class CreditIndexView(generic.IndexView):

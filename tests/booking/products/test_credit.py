@@ -264,3 +264,21 @@ def test_credit_is_in_the_data_bundle_and_erasure_keeps_the_amounts(desk):
     assert line.amount == Decimal("25.00")
     assert line.reason == "(removed with the client's personal data)"
     assert line.grant.client_email.endswith("@anonymised.invalid")
+
+
+def test_the_admin_sells_credit_that_is_listed_for_clients(admin_client, client):
+    response = admin_client.post(
+        "/admin/practice/credit-products/new/",
+        {"name": "Gift", "description": "", "price": "90.00", "currency": "EUR"}
+        | {"validity_days": "365", "is_active": "on"},
+    )
+    assert "Say how much credit the buyer receives." in response.content.decode()
+    response = admin_client.post(
+        "/admin/practice/credit-products/new/",
+        {"name": "Gift", "description": "", "price": "90.00", "currency": "EUR"}
+        | {"validity_days": "365", "is_active": "on", "credit_amount": "100.00"},
+    )
+    assert response.status_code == 302
+    assert CreditProduct.objects.get().kind == "credit"
+    page = client.get("/packages/").content.decode()
+    assert "100.00 EUR of credit for 90.00 EUR" in page
