@@ -74,7 +74,9 @@ def test_a_client_pays_with_credit_and_card(
 
     page.goto(live_server.url + consultant_page.url)
     page.get_by_text("you save").first.wait_for()
-    page.locator(".service-card__action a").first.click()
+    first = consultant_page.consultant.services.exclude(title="Follow-up").get()
+    card = page.locator(".service-card", has_text=first.title)
+    card.locator(".service-card__action a").first.click()
     page.locator("a.slot").first.click()
     page.get_by_label("Your name").fill("Ada Lovelace")
     page.get_by_label("Email").fill(EMAIL)
