@@ -35,6 +35,12 @@ from booking.products.membership_models import (  # noqa: F401
     MembershipPeriod,
     MembershipPlan,
 )
+from booking.products.catalogue import Bundle, CreditProduct  # noqa: F401
+from booking.products.credit_models import (  # noqa: F401
+    CreditGrant,
+    MoneyLine,
+    PackageRefund,
+)
 from booking.products.models import (  # noqa: F401
     ClientLock,
     CreditLine,

@@ -18,8 +18,8 @@ from booking.messaging import notify
 from booking.notifications import consultants, outbox, reminders
 from booking.payments import payouts
 from booking.privacy import retention
+from booking.products import credits, ledger, membership_emails
 from booking.products import emails as product_emails
-from booking.products import ledger, membership_emails
 from booking.scheduling import feeds
 from booking.scheduling.models import OutsideCalendar
 from booking.spreadsheets import exports, imports
@@ -149,8 +149,9 @@ def refresh_outside_calendar(calendar_id: int) -> str:
 
 
 def expire_packages() -> int:
-    """Hourly: the expiry line of each package past its date, once."""
-    return ledger.expire_due()
+    """Hourly: the expiry line of each package, and of each money credit,
+    past its date, once."""
+    return ledger.expire_due() + credits.expire_due()
 
 
 def warn_expiring_packages() -> int:

@@ -52,6 +52,7 @@ ACTIONS = {
         "Pay with a package session",
         "Paid with a package session and confirmed",
     ),
+    "booking.pay_with_credit": ("Pay with credit", "Paid with credit and confirmed"),
     "booking.confirm_free": ("Confirm free session", "Confirmed (free session)"),
     "booking.complete": ("Complete booking", "Marked completed"),
     "booking.mark_no_show": ("Mark no-show", "Marked a no-show"),

@@ -725,3 +725,11 @@ CHANNEL_LAYERS = {
 # many days past its end while the renewal's payment arrives; a paid renewal
 # carries them on, and the membership's end takes the days back.
 MEMBERSHIP_ROLLOVER_GRACE_DAYS = int(env("MEMBERSHIP_ROLLOVER_GRACE_DAYS", "3"))
+
+# --- bundles, credit and package refunds (issue 22) ---
+# Money credit granted as a promotion is valid this many days unless the booking
+# admin says otherwise (a credit product has its own validity). With
+# PACKAGE_CLIENT_REFUNDS on, clients may refund a package's unused sessions
+# themselves from "My packages"; otherwise only a booking admin can.
+CREDIT_VALIDITY_DAYS = int(env("CREDIT_VALIDITY_DAYS", "365"))
+PACKAGE_CLIENT_REFUNDS = env_bool("PACKAGE_CLIENT_REFUNDS", default=False)

@@ -22,7 +22,9 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import ListingButton
 
+from booking.admin import credits
 from booking.admin.readonly import ReadOnlyViewSet
 from booking.core.errors import BookingError, NotPermitted
 from booking.products import ledger, purchases, reports
@@ -67,6 +69,10 @@ class PackageViewSet(ModelViewSet):
         FieldPanel("is_active"),
     ]
 
+    def get_queryset(self, request):
+        # Bundles and credit have their own screens (`booking.admin.credits`).
+        return Package.objects.filter(kind=Package.Kind.PACKAGE)
+
 
 class EntitlementIndexView(generic.IndexView):
     def get_base_queryset(self):
@@ -76,6 +82,19 @@ class EntitlementIndexView(generic.IndexView):
             .select_related("package")
             .annotate(left=Sum("lines__sessions"))
         )
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if (
+            instance.purchase_id
+            and (instance.left or 0) > 0
+            and self.request.user.has_perm("booking.add_packagerefund")
+        ):
+            url = reverse("booking_package_refund", args=[instance.pk])
+            buttons.append(
+                ListingButton("Refund unused sessions", url, icon_name="redirect")
+            )
+        return buttons
 
 
 class EntitlementViewSet(ReadOnlyViewSet):
@@ -171,7 +190,11 @@ class GrantForm(forms.Form):
         label="What",
     )
     email = forms.EmailField(label="Client's email address")
-    package = forms.ModelChoiceField(queryset=Package.objects.filter(is_active=True))
+    package = forms.ModelChoiceField(
+        queryset=Package.objects.filter(is_active=True).exclude(
+            kind=Package.Kind.CREDIT
+        )
+    )
     sessions = forms.IntegerField(
         min_value=1,
         max_value=100,
@@ -281,7 +304,7 @@ class PackagesGroup(ViewSetGroup):
     menu_label = "Packages"
     menu_icon = "list-ul"
     menu_order = 255
-    items = (PackageViewSet, EntitlementViewSet, CreditLineViewSet)
+    items = (PackageViewSet, EntitlementViewSet, CreditLineViewSet, *credits.VIEWSETS)
 
 
 @hooks.register("register_admin_viewset")
@@ -308,4 +331,26 @@ def grant_menu_item():
         icon_name="plus",
         order=257,
         permission="booking.add_entitlement",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def give_credit_menu_item():
+    return PermittedMenuItem(
+        "Give credit",
+        reverse("booking_give_credit"),
+        icon_name="plus",
+        order=258,
+        permission="booking.add_creditgrant",
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def product_exports_menu_item():
+    return PermittedMenuItem(
+        "Export packages and credit",
+        reverse("booking_product_exports"),
+        icon_name="download",
+        order=259,
+        permission="booking.view_entitlement",
     )

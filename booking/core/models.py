@@ -697,6 +697,17 @@ class Booking(fsm.ConcurrentTransitionMixin, models.Model):
         field=status,
         source=S.APPROVED,
         target=S.CONFIRMED,
+        conditions=[is_paid_in_full],
+        permission=never_by_hand,
+        custom={"label": "Pay with credit"},
+    )
+    def pay_with_credit(self):
+        self.confirmed_at = timezone.now()
+
+    @fsm.transition(
+        field=status,
+        source=S.APPROVED,
+        target=S.CONFIRMED,
         conditions=[is_free],
         permission=never_by_hand,
         custom={"label": "Confirm free session"},

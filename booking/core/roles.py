@@ -110,6 +110,16 @@ PRODUCTS = (
     "booking.entitlement.add_entitlement",
     "booking.entitlement.view_entitlement",
     "booking.creditline.view_creditline",
+    *(f"booking.bundle.{action}_bundle" for action in ("add", "change", "view")),
+    *(
+        f"booking.creditproduct.{action}_creditproduct"
+        for action in ("add", "change", "view")
+    ),
+    "booking.creditgrant.add_creditgrant",
+    "booking.creditgrant.view_creditgrant",
+    "booking.moneyline.view_moneyline",
+    "booking.packagerefund.add_packagerefund",
+    "booking.packagerefund.view_packagerefund",
 )
 
 # Memberships (Stripe Billing): set up plans, see clients' memberships.

@@ -15,6 +15,7 @@ from booking.core.errors import (
 from booking.core.models import (
     Booking,
 )
+from booking.lifecycle import credit_paying
 from booking.lifecycle.steps import (
     check,
     locked,
@@ -23,7 +24,7 @@ from booking.lifecycle.steps import (
 from booking.notifications import outbox
 from booking.payments import checkout, earnings, provider, refunds
 from booking.payments.models import Payment
-from booking.products import ledger
+from booking.products import credits, ledger
 
 
 @transaction.atomic
@@ -47,6 +48,7 @@ def payment_expired(*, booking: Booking) -> Booking:
     booking = locked(booking)
     check(booking, "payment_expired", actor=None)
     transition(booking, "payment_expired", actor=None, fields=["payment_started_at"])
+    credits.release_pending(booking)
     return booking
 
 
@@ -59,7 +61,8 @@ def confirm_payment(*, booking: Booking, amount: Decimal, payment=None) -> Booki
     check(booking, "confirm", actor=None, conditions=False)
     if payment is None:
         checkout.record_provider_payment(booking, amount)
-    booking.amount_paid += amount
+    # Credit used beside the card (`credit_paying`) counts once the card is paid.
+    booking.amount_paid += amount + credits.settle_pending(booking)
     check(booking, "confirm", actor=None)
     transition(
         booking,
@@ -145,7 +148,7 @@ def pay_with_package(*, booking: Booking) -> Booking:
     checkout.record_package(
         booking,
         amount=due,
-        share=entitlement.package.session_share,
+        share=entitlement.session_share,
         method=f"Package session: {entitlement.package}"[:60],
         reference=f"Entitlement {entitlement.pk}",
     )
@@ -165,10 +168,12 @@ def pay_with_package(*, booking: Booking) -> Booking:
 
 
 def after_cancel(booking: Booking, *, by_client: bool) -> None:
-    """Inside `services.cancel`: money back by the policy (`refunds.after_cancel`)
-    and package sessions back (`return_package_session`)."""
+    """Inside `services.cancel`: money back by the policy (`refunds.after_cancel`),
+    package sessions back (`return_package_session`) and credit back
+    (`credit_paying.return_credit`)."""
     refunds.after_cancel(booking, by_client=by_client)
     return_package_session(booking, by_client=by_client)
+    credit_paying.return_credit(booking, by_client=by_client)
 
 
 def package_session_back(booking: Booking) -> bool | None:

@@ -43,14 +43,21 @@ def open_checkout(booking: Booking) -> Payment | None:
 
 
 def create_checkout(
-    booking: Booking, *, manage_token: str = "", account=None
+    booking: Booking,
+    *,
+    manage_token: str = "",
+    account=None,
+    amount: Decimal | None = None,
+    method: str = "",
 ) -> Payment:
     """A Checkout Session for what is still due, recorded as a pending payment.
     `account`, the signed-in client's own account, names their Stripe Customer
     (`customers.customer_for`) so Stripe offers their saved card.
     Runs inside `start_payment`'s transaction with the booking locked: if Stripe
     fails, nothing changes. The idempotency key names the booking and attempt, so
-    a retried request cannot make a second session for one attempt."""
+    a retried request cannot make a second session for one attempt. `amount`
+    (default: all that is due) and `method` are for a card payment beside
+    credit (`booking.lifecycle.credit_paying`)."""
     attempt = next_attempt(booking)
     expires_at = timezone.now() + timedelta(
         minutes=settings.STRIPE_CHECKOUT_EXPIRY_MINUTES
@@ -59,9 +66,10 @@ def create_checkout(
         booking=booking,
         provider=Provider.STRIPE,
         attempt=attempt,
-        amount=booking.amount - booking.amount_paid,
+        amount=amount if amount is not None else booking.amount - booking.amount_paid,
         currency=booking.currency,
         expires_at=expires_at,
+        method=method,
     )
     metadata = {"booking": booking.reference, "payment": str(payment.pk)}
     # Stripe takes either a Customer or an address to prefill, not both.

@@ -20,6 +20,8 @@ class Payment(models.Model):
         # A session of a package the client bought (booking.products): `amount`
         # is what it covered, `paid_amount` the package price's share.
         PACKAGE = "package", "Package session"
+        # Money credit (booking.products.credits), alone or beside a card payment.
+        CREDIT = "credit", "Credit balance"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting payment"

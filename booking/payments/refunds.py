@@ -32,6 +32,7 @@ Provider = Payment.Provider
 REFUND_STATUS = {
     Provider.STRIPE: Refund.Status.PENDING,
     Provider.PACKAGE: Refund.Status.SUCCEEDED,
+    Provider.CREDIT: Refund.Status.SUCCEEDED,
 }
 
 
@@ -80,10 +81,10 @@ def cancellation_refunds(booking: Booking, *, by_client: bool):
     """What cancelling now refunds by policy, payment by payment: what
     `after_cancel` pays back, and what the API quotes before a client cancels."""
     refunds = []
-    # A package session goes back to the package, not as money
-    # (`booking.lifecycle.paying.return_package_session`).
+    # A package session goes back to the package, and credit to the client's
+    # credit, not as money (`booking.lifecycle.paying.after_cancel`).
     paid = booking.payments.filter(status=Payment.Status.PAID)
-    for payment in paid.exclude(provider=Provider.PACKAGE):
+    for payment in paid.exclude(provider__in=[Provider.PACKAGE, Provider.CREDIT]):
         left = payment.paid_amount - payment.refunded_amount
         amount = min(refund_due(booking, left, by_client=by_client), left)
         if amount > 0:

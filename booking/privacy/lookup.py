@@ -94,6 +94,15 @@ class ClientData:
         return membership_privacy.memberships_of(self.email)
 
     @property
+    def credit(self):
+        """The client's money credit (booking.products) and its ledger lines."""
+        return products_privacy.grants_of(self.email)
+
+    @property
+    def credit_lines(self):
+        return products_privacy.credit_lines_of(self.email)
+
+    @property
     def messages(self):
         """Secure messages with consultants (booking.messaging), both ways."""
         return messaging.messages_of(self.email)
@@ -223,6 +232,8 @@ BUNDLE_FIELDS = {
     "packages": products_privacy.PACKAGE_FIELDS,
     "package_lines": products_privacy.LINE_FIELDS,
     "memberships": membership_privacy.FIELDS,
+    "credit": products_privacy.CREDIT_FIELDS,
+    "credit_lines": products_privacy.CREDIT_LINE_FIELDS,
     "messages": messaging.BUNDLE_FIELDS,
     "waitlist": waitlist_privacy.FIELDS,
     "stream_activity": streams_privacy.BUNDLE_FIELDS,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from booking.core.errors import BookingError, InvalidBookingData, NotPermitted
 from booking.core.models import Booking, Service
 from booking.products import emails
+from booking.products.catalogue import shares
 from booking.products.models import (
     ClientLock,
     CreditLine,
@@ -46,7 +47,9 @@ def live(email: str, *, service: Service | None = None, now=None):
     """The client's unexpired entitlements (covering `service`), soonest first."""
     found = entitlements_of(email).filter(expires_at__gt=now or timezone.now())
     if service is not None:
-        found = found.filter(package__services=service)
+        found = found.filter(package__services=service).filter(
+            Q(service=None) | Q(service=service)
+        )
     return found.order_by("expires_at", "pk")
 
 
@@ -80,28 +83,41 @@ def write_line(entitlement, kind, sessions, *, key, reason, booking=None, actor=
 
 def grant_purchase(purchase: Purchase) -> Entitlement:
     """The paid purchase's entitlement and its purchase line (inside the caller's
-    transaction, the purchase locked); a second call returns the first's."""
-    existing = Entitlement.objects.filter(purchase=purchase).first()
+    transaction, the purchase locked); a second call returns the first's. A
+    bundle gives one entitlement of one session per service (the first is
+    returned), each worth its share of the price (`catalogue.shares`)."""
+    existing = Entitlement.objects.filter(purchase=purchase).order_by("pk").first()
     if existing is not None:
         return existing
     lock_client(purchase.client_email)
     package = purchase.package
-    entitlement = Entitlement.objects.create(
-        package=package,
-        purchase=purchase,
-        client_email=purchase.client_email,
-        sessions_total=package.sessions,
-        expires_at=purchase.paid_at + timedelta(days=package.validity_days),
-    )
-    write_line(
-        entitlement,
-        Kind.PURCHASE,
-        package.sessions,
-        key=f"purchase:{purchase.pk}",
-        reason=f"Bought {package} ({purchase.amount} {purchase.currency})",
-    )
-    emails.queue(entitlement, "package_receipt")
-    return entitlement
+    expires_at = purchase.paid_at + timedelta(days=package.validity_days)
+    if package.kind == Package.Kind.BUNDLE:
+        parts = [(service, 1, value) for service, value in shares(package)]
+    else:
+        parts = [(None, package.sessions, purchase.amount)]
+    made = []
+    for service, sessions, value in parts:
+        entitlement = Entitlement.objects.create(
+            package=package,
+            purchase=purchase,
+            service=service,
+            client_email=purchase.client_email,
+            sessions_total=sessions,
+            value=value,
+            expires_at=expires_at,
+        )
+        suffix = f":{service.pk}" if service else ""
+        write_line(
+            entitlement,
+            Kind.PURCHASE,
+            sessions,
+            key=f"purchase:{purchase.pk}{suffix}",
+            reason=f"Bought {package} ({purchase.amount} {purchase.currency})",
+        )
+        made.append(entitlement)
+    emails.queue(made[0], "package_receipt")
+    return made[0]
 
 
 @transaction.atomic

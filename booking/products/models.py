@@ -18,9 +18,20 @@ CENT = Decimal("0.01")
 
 
 class Package(models.Model):
-    """Several sessions of one or more services at one price, valid for a number
-    of days from the purchase."""
+    """What the practice sells, by `kind`: a package (several sessions of one or
+    more services at one price), a bundle (one session of each of a fixed set of
+    services at a total price: `Bundle`) or credit (an amount of money to pay
+    bookings with: `CreditProduct`). Each is valid for a number of days from the
+    purchase."""
 
+    class Kind(models.TextChoices):
+        PACKAGE = "package", "Package"
+        BUNDLE = "bundle", "Bundle"
+        CREDIT = "credit", "Credit"
+
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.PACKAGE, editable=False
+    )
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True, max_length=2000)
     services = models.ManyToManyField(
@@ -42,6 +53,15 @@ class Package(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Days from the purchase until unused sessions expire.",
     )
+    credit_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Credit only: the balance the buyer receives (it may be more "
+        "than the price).",
+    )
     is_active = models.BooleanField(default=True, verbose_name="active")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -56,6 +76,22 @@ class Package(models.Model):
         """What one session of the package stands for: price / sessions, to the
         cent. A consultant earns this when the session is held."""
         return (self.price / self.sessions).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def single_total(self) -> Decimal:
+        """A bundle's services bought one by one, at their prices in its currency
+        (the admin refuses a bundle's service priced in another)."""
+        return sum(
+            (s.price for s in self.services.all() if s.currency == self.currency),
+            Decimal("0.00"),
+        )
+
+    @property
+    def saving(self) -> Decimal | None:
+        """What a bundle saves against the single prices (None for other kinds)."""
+        if self.kind != self.Kind.BUNDLE:
+            return None
+        return max(self.single_total - self.price, Decimal("0.00"))
 
 
 class Purchase(models.Model):
@@ -113,15 +149,32 @@ class Entitlement(models.Model):
     package = models.ForeignKey(
         Package, on_delete=models.PROTECT, related_name="entitlements"
     )
-    purchase = models.OneToOneField(
+    # A bundle's purchase gives one entitlement per service (`service`).
+    purchase = models.ForeignKey(
         Purchase,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="entitlement",
+        related_name="entitlements",
+    )
+    service = models.ForeignKey(
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="A bundle's session: only this service of the bundle.",
     )
     client_email = models.EmailField(db_index=True)
     sessions_total = models.PositiveSmallIntegerField()
+    value = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="What its sessions were bought for (a bundle's share of its "
+        "price); empty for a promotion.",
+    )
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -136,6 +189,14 @@ class Entitlement(models.Model):
     def balance(self) -> int:
         return self.lines.aggregate(total=Sum("sessions"))["total"] or 0
 
+    @property
+    def session_share(self) -> Decimal:
+        """What one of its sessions stands for: its value / its sessions (a
+        bundle's session: its share of the bundle price), else the package's."""
+        if self.value is None or not self.sessions_total:
+            return self.package.session_share
+        return (self.value / self.sessions_total).quantize(CENT, rounding=ROUND_HALF_UP)
+
 
 class CreditLine(models.Model):
     """One movement of an entitlement's sessions, with its reason."""
@@ -146,6 +207,7 @@ class CreditLine(models.Model):
         USE = "use", "Used for a booking"
         RETURN = "return", "Returned (booking cancelled)"
         EXPIRY = "expiry", "Expired"
+        REFUND = "refund", "Refunded as money"
 
     key = models.CharField(max_length=120, unique=True, editable=False)
     entitlement = models.ForeignKey(

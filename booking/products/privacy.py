@@ -1,10 +1,11 @@
-"""A client's packages in their data bundle, and their erasure: amounts, sessions
-and dates stay for the accounts (and the liabilities report); the address they
-were bought with is replaced by one that names no one."""
+"""A client's packages and credit in their data bundle, and their erasure:
+amounts, sessions and dates stay for the accounts (and the liabilities report);
+the address they were bought with is replaced by one that names no one."""
 
 from django.db.models import Sum
 from django.utils import timezone
 
+from booking.products.credit_models import CreditGrant, MoneyLine
 from booking.products.models import (
     ClientLock,
     CreditLine,
@@ -24,6 +25,8 @@ PACKAGE_FIELDS = (
     "created_at",
 )
 LINE_FIELDS = ("package", "kind", "sessions", "reason", "booking", "created_at")
+CREDIT_FIELDS = ("product", "amount", "left", "currency", "expires_at", "created_at")
+CREDIT_LINE_FIELDS = ("kind", "amount", "currency", "reason", "booking", "created_at")
 
 
 def entitlements_of(email: str):
@@ -67,6 +70,49 @@ def bundle_rows(email: str) -> dict[str, list[dict]]:
             }
             for line in lines.order_by("pk")
         ],
+        **credit_rows(email),
+    }
+
+
+def grants_of(email: str):
+    return CreditGrant.objects.filter(client_email__iexact=email)
+
+
+def credit_lines_of(email: str):
+    return MoneyLine.objects.filter(grant__client_email__iexact=email)
+
+
+def credit_rows(email: str) -> dict[str, list[dict]]:
+    grants = (
+        grants_of(email)
+        .select_related("product")
+        .annotate(left=Sum("lines__amount"))
+        .order_by("pk")
+    )
+    lines = credit_lines_of(email)
+    return {
+        "credit": [
+            {
+                "product": str(g.product or "Promotion"),
+                "amount": g.amount,
+                "left": g.left or 0,
+                "currency": g.currency,
+                "expires_at": g.expires_at,
+                "created_at": g.created_at,
+            }
+            for g in grants
+        ],
+        "credit_lines": [
+            {
+                "kind": line.get_kind_display(),
+                "amount": line.amount,
+                "currency": line.grant.currency,
+                "reason": line.reason,
+                "booking": line.booking.reference if line.booking else "",
+                "created_at": line.created_at,
+            }
+            for line in lines.select_related("grant", "booking").order_by("pk")
+        ],
     }
 
 
@@ -74,6 +120,7 @@ def held(email: str) -> bool:
     return (
         entitlements_of(email).exists()
         or Purchase.objects.filter(client_email__iexact=email).exists()
+        or CreditGrant.objects.filter(client_email__iexact=email).exists()
     )
 
 
@@ -95,6 +142,13 @@ def anonymise(email: str) -> int:
             reason="(removed with the client's personal data)"
         )
         count += 1
+    for grant in grants_of(email):
+        grant.client_email = f"credit-{grant.pk}@anonymised.invalid"
+        grant.anonymised_at = now
+        grant.save(update_fields=["client_email", "anonymised_at"])
+        grant.lines.filter(kind=MoneyLine.Kind.PROMOTION).update(
+            reason="(removed with the client's personal data)"
+        )
     for purchase in Purchase.objects.filter(client_email__iexact=email):
         purchase.client_email = f"purchase-{purchase.pk}@anonymised.invalid"
         purchase.save(update_fields=["client_email"])

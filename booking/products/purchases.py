@@ -20,8 +20,8 @@ from booking.payments.provider import (
     get_field,
     to_minor,
 )
-from booking.products import ledger
-from booking.products.models import Entitlement, Package, Purchase
+from booking.products import credits, ledger
+from booking.products.models import Package, Purchase
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def owns(session) -> bool:
     return Purchase.objects.filter(stripe_checkout_session_id=session["id"]).exists()
 
 
-def fulfil(session) -> Entitlement | None:
+def fulfil(session):
     """Grant a paid session's package, once: the purchase is locked, and a paid
     purchase grants nothing again (a duplicate, late or out-of-order event)."""
     if get_field(session, "payment_status") not in ("paid", "no_payment_required"):
@@ -110,7 +110,14 @@ def fulfil(session) -> Entitlement | None:
             purchase.stripe_payment_intent_id = get_field(session, "payment_intent", "")
             purchase.paid_at = timezone.now()
             purchase.save()
-        return ledger.grant_purchase(purchase)
+        return grant(purchase)
+
+
+def grant(purchase: Purchase):
+    """What a paid purchase gives: credit for a credit product, else sessions."""
+    if purchase.package.kind == Package.Kind.CREDIT:
+        return credits.grant_purchase(purchase)
+    return ledger.grant_purchase(purchase)
 
 
 def ended(session) -> None:
@@ -137,7 +144,7 @@ def confirm_from_redirect(purchase: Purchase, session_id: str) -> None:
 @transaction.atomic
 def record_offline(
     *, actor, package: Package, email: str, method: str, reference: str = ""
-) -> Entitlement:
+):
     """A booking admin records a package paid outside Stripe."""
     if not actor.has_perm("booking.add_purchase"):
         raise NotPermitted("You do not have permission to record package payments.")
@@ -155,4 +162,4 @@ def record_offline(
         recorded_by=actor,
         paid_at=timezone.now(),
     )
-    return ledger.grant_purchase(purchase)
+    return grant(purchase)

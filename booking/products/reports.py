@@ -19,7 +19,7 @@ def liabilities() -> list[dict]:
         month = entitlement.expires_at.strftime("%Y-%m")
         row = totals[(month, entitlement.package.currency)]
         row["sessions"] += entitlement.left
-        row["value"] += entitlement.left * entitlement.package.session_share
+        row["value"] += entitlement.left * entitlement.session_share
     return [
         {"expiry_month": month, "currency": currency, **row}
         for (month, currency), row in sorted(totals.items())

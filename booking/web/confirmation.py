@@ -27,7 +27,7 @@ from booking.lifecycle import paying, selectors, series, services
 from booking.notifications import emails
 from booking.payments import provider, refunds
 from booking.payments.models import Payment
-from booking.products import ledger
+from booking.products import credits, ledger
 from booking.scheduling import calendar_files
 from booking.video import rooms
 from booking.web.forms import ReasonForm, ReviewForm
@@ -111,6 +111,11 @@ def booking_page(booking: Booking, *, token: str) -> dict:
         ),
         "package_sessions": (
             ledger.sessions_left(booking.client_email, service=booking.service)
+            if options.needs_payment
+            else 0
+        ),
+        "credit": (
+            credits.balance(booking.client_email, booking.currency)
             if options.needs_payment
             else 0
         ),

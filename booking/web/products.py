@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from booking.accounts import signin
 from booking.core.errors import BookingError
-from booking.lifecycle import paying
+from booking.lifecycle import credit_paying, paying
 from booking.payments import provider
-from booking.products import ledger, purchases
+from booking.products import credits, ledger, purchases, refunding
 from booking.products.models import Purchase
 from booking.products.selectors import on_sale
 from booking.web.views import manage_link_view, problem_page
@@ -80,14 +80,70 @@ def my_packages(request):
         return redirect("booking:account_sign_in")
     held = ledger.with_balances(
         ledger.entitlements_of(account.email)
-        .select_related("package")
-        .prefetch_related("lines__booking")
+        .select_related("package", "service")
+        .prefetch_related("lines__booking", "refunds")
     )
+    grants = credits.grants_of(account.email).prefetch_related("lines__booking")
     return TemplateResponse(
         request,
         "booking/products/my_packages.html",
-        {"account": account, "entitlements": held, "now": timezone.now()},
+        {
+            "account": account,
+            "entitlements": held,
+            "credit_balances": credits.balances(account.email),
+            "grants": grants,
+            "client_refunds": refunding.client_may_refund(),
+            "now": timezone.now(),
+        },
     )
+
+
+@never_cache
+@require_POST
+def refund_unused(request, entitlement_id):
+    """A client refunds their package's unused sessions (when the practice's
+    setting allows); only their own."""
+    account = signin.signed_in_account(request)
+    if account is None:
+        return redirect("booking:account_sign_in")
+    entitlement = ledger.entitlements_of(account.email).filter(pk=entitlement_id)
+    if not entitlement.exists():
+        return redirect("booking:account_packages")
+    try:
+        refund = refunding.refund_unused(
+            entitlement=entitlement.get(), reason="", by_client=True
+        )
+    except BookingError as error:
+        return problem_page(request, error, status=409)
+    messages.success(
+        request,
+        f"{refund.sessions} unused session(s) refunded: {refund.amount} "
+        f"{refund.currency} goes back to how you paid.",
+    )
+    return redirect("booking:account_packages")
+
+
+@never_cache
+@require_POST
+@manage_link_view
+def pay_with_credit(request, token, booking):
+    """The manage page's "Use my credit": all of it, or part with the rest by
+    card (on to Stripe Checkout)."""
+    account = signin.signed_in_account(request)
+    if account is not None and account.email != booking.client_email.strip().lower():
+        account = None  # another person's account names no Stripe Customer here
+    try:
+        card = credit_paying.pay_with_credit(
+            booking=booking, manage_token=token, account=account
+        )
+    except BookingError as error:
+        return problem_page(request, error, status=409)
+    if card is not None:
+        return redirect(card.checkout_url)
+    messages.success(
+        request, f"Paid with your credit: booking {booking.reference} is confirmed."
+    )
+    return redirect("booking:manage", token=token)
 
 
 @never_cache

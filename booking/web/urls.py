@@ -176,6 +176,16 @@ urlpatterns += [
         products.pay_with_package,
         name="pay_with_package",
     ),
+    path(
+        "book/manage/<str:token>/pay/credit/",
+        products.pay_with_credit,
+        name="pay_with_credit",
+    ),
+    path(
+        "account/packages/<int:entitlement_id>/refund/",
+        products.refund_unused,
+        name="account_package_refund",
+    ),
 ]
 
 # Memberships (booking/web/memberships.py, issue 22): plans, joining by Stripe

@@ -212,6 +212,8 @@ def test_the_bundle_holds_everything_about_one_client_and_nothing_of_another(
         "packages",
         "package_lines",
         "memberships",
+        "credit",
+        "credit_lines",
         "messages",
         "waitlist",
         "stream_activity",

@@ -1,13 +1,18 @@
-"""Races for a client's last package session and last active-booking allowance,
-with real threads and connections (as tests/booking/lifecycle/test_concurrency.py):
-the per-client lock gives one winner."""
+"""Races for a client's last package session, last credit and last active-booking
+allowance, with real threads and connections (as
+tests/booking/lifecycle/test_concurrency.py): the per-client lock gives one
+winner."""
+
+from decimal import Decimal
 
 import pytest
 
 from booking.core.errors import ActiveBookingExists
 from booking.core.models import Booking
 from booking.core.states import ACTIVE
-from booking.lifecycle import paying, services
+from booking.lifecycle import credit_paying, paying, services
+from booking.products import credits
+from booking.products.credit_models import MoneyLine
 from booking.products.ledger import NoSessionsLeft
 from booking.products.models import CreditLine
 from tests.booking.lifecycle.test_concurrency import all_at_once
@@ -56,3 +61,23 @@ def test_two_bookings_racing_for_the_last_allowance_give_one(admin):
     assert outcomes.count("ok") == 1
     assert outcomes.count(ActiveBookingExists.__name__) == 2
     assert Booking.objects.filter(client_email=EMAIL, status__in=ACTIVE).count() == 2
+
+
+def test_two_bookings_racing_for_the_last_credit_give_one(admin):
+    _, service = setting_up(price="80.00")
+    giver = user_with_perms("add_creditgrant", username="giver")
+    credits.grant_promotion(
+        actor=giver, email=EMAIL, amount=Decimal("80.00"), currency="EUR", reason="Gift"
+    )
+    racers = []
+    for hour in (9, 11):
+        booking, _ = approved(service, admin, EMAIL, hour=hour)
+        # Held beside each other, as a package's sessions would allow.
+        Booking.objects.filter(pk=booking.pk).update(counts_toward_limit=False)
+        racers.append(booking)
+
+    outcomes = all_at_once(lambda b: credit_paying.pay_with_credit(booking=b), racers)
+
+    assert sorted(outcomes) == sorted(["ok", credits.NoCreditLeft.__name__])
+    assert credits.balance(EMAIL, "EUR") == 0
+    assert MoneyLine.objects.filter(kind=MoneyLine.Kind.USE).count() == 1
