@@ -12,7 +12,7 @@ from wagtail.images.models import Image
 from wagtail.models import Site
 
 from cms import illustrations
-from cms.demo_texts import ARTICLES, PAGES
+from cms.demo_texts import ARTICLES, PAGES, STREAM_POSTS
 from cms.models import (
     ArticleIndexPage,
     ArticlePage,
@@ -21,6 +21,8 @@ from cms.models import (
     HomePage,
     PracticeSettings,
     StandardPage,
+    StreamIndexPage,
+    StreamPost,
 )
 
 PALETTE = ["#2f6b5f", "#6b4f8a", "#b5643c", "#3d6690", "#8a6b2f", "#5f7a3a"]
@@ -113,8 +115,11 @@ def load_demo_content(consultants) -> None:
             intro="<p>Short, practical reading on wellbeing from our team.</p>",
         )
     )
-    for number, article in enumerate(ARTICLES):
+    articles = [
         _article(journal, number, *article, profiles[number % len(profiles)])
+        for number, article in enumerate(ARTICLES)
+    ]
+    _stream(home, profiles, articles)
     _standard_page(home, "About us", "about", show_in_menus=True)
     privacy = _standard_page(home, "Privacy policy", "privacy")
     _standard_page(home, "Terms", "terms")
@@ -156,6 +161,33 @@ def _article(parent, number, title, intro, tags, theme, sections, author):
     page.tags.add(*tags)
     page.save_revision().publish()
     return page
+
+
+def _stream(home, profiles, articles) -> None:
+    """The stream page and a few posts by the demo consultants, oldest first so
+    that the list shows them newest first."""
+    stream = home.add_child(
+        instance=StreamIndexPage(
+            title="Stream",
+            slug="stream",
+            show_in_menus=True,
+            intro="Short notes from our team. Sign in to like, save and comment.",
+        )
+    )
+    for number, (title, text, author, article, picture) in enumerate(STREAM_POSTS):
+        colour = PALETTE[(number + 2) % len(PALETTE)]
+        post = StreamPost(
+            title=title,
+            slug=title.lower().replace("'", "").replace(" ", "-")[:60],
+            author=profiles[author % len(profiles)],
+            text=text,
+            article=articles[article] if article is not None else None,
+            image=_image(title, illustrations.scene("breath", colour))
+            if picture
+            else None,
+        )
+        stream.add_child(instance=post)
+        post.save_revision().publish()
 
 
 def _standard_page(parent, title, slug, show_in_menus=False) -> StandardPage:

@@ -232,3 +232,32 @@ PAGES = {
         ],
     ),
 }
+
+# The stream's demo posts: (title, text, index of the consultant in PROFILES,
+# index of an article in ARTICLES it points to or None, whether it has a picture).
+STREAM_POSTS = [
+    (
+        "Three breaths before the inbox",
+        "Before you open your email tomorrow, breathe out slowly three times. It "
+        "takes twenty seconds and the day starts on your terms, not the inbox's.",
+        3,
+        None,
+        True,
+    ),
+    (
+        "Grief has no timetable",
+        "People often ask me when they should feel better. There is no date. What "
+        "helps is having somewhere to put it; this week's article has a few ideas.",
+        1,
+        2,
+        False,
+    ),
+    (
+        "Arguments that go in circles",
+        "If the same argument keeps coming back, try naming what it is really "
+        "about before you start. Most couples find it is smaller than it felt.",
+        2,
+        None,
+        False,
+    ),
+]

@@ -50,3 +50,22 @@ def test_demo_data_has_bookings_in_every_state(demo_site):
 
     assert states == set(BookingStatus.values)
     assert Consultant.objects.count() == 4
+
+
+def test_demo_stream_shows_posts_by_the_demo_consultants(client, demo_site):
+    from cms.models import ConsultantPage, StreamPost
+
+    posts = StreamPost.objects.live().select_related("author")
+    stream = client.get("/stream/").content.decode()
+    author = posts.get(title="Grief has no timetable").author
+    profile = client.get(author.url).content.decode()
+
+    assert posts.count() == 3
+    assert {post.author_id for post in posts} <= set(
+        ConsultantPage.objects.values_list("pk", flat=True)
+    )
+    assert all(post.title in stream for post in posts)
+    assert stream.index("Arguments that go in circles") < stream.index(
+        "Three breaths before the inbox"
+    )
+    assert "Grief has no timetable" in profile
