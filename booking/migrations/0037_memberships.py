@@ -17,7 +17,7 @@ def grant_memberships(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0034_streams'),
+        ('booking', '0035_participants'),
     ]
 
     operations = [

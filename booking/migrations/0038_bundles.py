@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('booking', '0034_streams'),
+        ('booking', '0037_memberships'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

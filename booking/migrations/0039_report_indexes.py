@@ -37,6 +37,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("booking", "0034_streams")]
+    dependencies = [("booking", "0038_bundles")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
