@@ -29,17 +29,17 @@ from booking.payments.models import (  # noqa: F401
     Refund,
 )
 from booking.privacy.models import AccessLogEntry  # noqa: F401
-from booking.products.membership_models import (  # noqa: F401
-    Membership,
-    MembershipEmail,
-    MembershipPeriod,
-    MembershipPlan,
-)
 from booking.products.catalogue import Bundle, CreditProduct  # noqa: F401
 from booking.products.credit_models import (  # noqa: F401
     CreditGrant,
     MoneyLine,
     PackageRefund,
+)
+from booking.products.membership_models import (  # noqa: F401
+    Membership,
+    MembershipEmail,
+    MembershipPeriod,
+    MembershipPlan,
 )
 from booking.products.models import (  # noqa: F401
     ClientLock,
