@@ -319,3 +319,14 @@ def test_a_membership_session_pays_for_a_booking(member):
     assert ledger.sessions_left(EMAIL) == 3
     payment = booking.payments.get()
     assert payment.paid_amount == member[0].plan.package.session_share  # 11.25
+
+
+def test_an_abandoned_checkout_starts_nothing(client, joining):
+    membership, session = joining
+    session["status"] = "expired"
+    deliver(client, checkout_event(session, "checkout.session.expired"))
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.ABANDONED
+    assert not Entitlement.objects.exists()
+    page = client.get("/account/memberships/").content.decode()
+    assert "You have no memberships yet" in page
