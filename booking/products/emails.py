@@ -15,7 +15,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from booking.notifications.emails import send_now
-from booking.products.models import Entitlement, ProductEmail
+from booking.products.models import CreditLine, Entitlement, ProductEmail
 
 KINDS = (
     "package_receipt",
@@ -49,7 +49,13 @@ def queue(entitlement: Entitlement, kind: str, *, occurrence: str = ""):
 
 def context(entitlement: Entitlement) -> dict:
     site = settings.SITE_URL
-    left = entitlement.lines.aggregate(total=Sum("sessions"))["total"] or 0
+    # A bundle's sessions are one entitlement per service: count them all.
+    lines = (
+        CreditLine.objects.filter(entitlement__purchase=entitlement.purchase_id)
+        if entitlement.purchase_id
+        else entitlement.lines
+    )
+    left = lines.aggregate(total=Sum("sessions"))["total"] or 0
     return {
         "entitlement": entitlement,
         "package": entitlement.package,

@@ -94,6 +94,8 @@ def grant_purchase(purchase: Purchase) -> Entitlement:
     expires_at = purchase.paid_at + timedelta(days=package.validity_days)
     if package.kind == Package.Kind.BUNDLE:
         parts = [(service, 1, value) for service, value in shares(package)]
+        if not parts:
+            raise InvalidBookingData(f"The bundle “{package}” holds no services.")
     else:
         parts = [(None, package.sessions, purchase.amount)]
     made = []

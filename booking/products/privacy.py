@@ -53,7 +53,9 @@ def bundle_rows(email: str) -> dict[str, list[dict]]:
                 "sessions_total": e.sessions_total,
                 "sessions_left": e.left or 0,
                 "expires_at": e.expires_at,
-                "price_paid": e.purchase.amount if e.purchase else None,
+                "price_paid": e.value
+                if e.value is not None
+                else (e.purchase.amount if e.purchase else None),
                 "currency": e.package.currency,
                 "created_at": e.created_at,
             }

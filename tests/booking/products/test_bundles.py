@@ -6,6 +6,7 @@ by Checkout once however the webhooks arrive, and paying a session of each."""
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from booking.core.states import BookingStatus as S
 from booking.lifecycle import paying
@@ -86,6 +87,8 @@ def test_bought_by_checkout_it_grants_one_session_of_each_once(
     assert [e.value for e in entitlements] == [Decimal("62.86"), Decimal("47.14")]
     assert CreditLine.objects.count() == 2
     assert ledger.sessions_left(EMAIL, service=intake) == 1
+    (receipt,) = [m for m in mail.outbox if "Your package" in m.subject]
+    assert "You have 2 session(s)" in receipt.body
 
 
 def test_a_bundle_pays_one_session_of_each_service_and_no_more(bundle, admin):
