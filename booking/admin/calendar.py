@@ -265,12 +265,6 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
             actions=self.actions_for(booking),
         )
 
-    def seats_url(self, booking: Booking) -> str:
-        """The bookings list showing a workshop's or course meeting's seats."""
-        day = booking.start.astimezone(self.zone).date().isoformat()
-        query = {"service": booking.service_id, "start_from": day, "start_to": day}
-        return f"{reverse('bookings:index')}?{urlencode(query)}"
-
     def actions_for(self, booking: Booking) -> list[tuple[str, str, bool]]:
         """(label, url, serious) of what this user may do now, each returning
         here; moving is the calendar's own "Move…" (no query per booking)."""
@@ -315,10 +309,7 @@ class CalendarView(WagtailAdminTemplateMixin, TemplateView):
         singles, meetings = split_meetings(self.bookings)
         items = [self.booking_item(booking, named=shared) for booking in singles]
         items += [
-            meeting_item(
-                seats, zone=self.zone, named=shared, url=self.seats_url(seats[0])
-            )
-            for seats in meetings
+            meeting_item(seats, zone=self.zone, named=shared) for seats in meetings
         ]
         for item in sorted(items, key=lambda item: (item.start, item.pk)):
             if column := column_for(item.consultant_id, item.start):

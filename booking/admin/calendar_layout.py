@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from django.urls import reverse
+from django.utils.http import urlencode
+
 from booking.core.models import Booking
 
 # A month cell lists this many bookings, then links to its day.
@@ -183,7 +186,14 @@ def split_meetings(bookings: list[Booking]) -> tuple[list[Booking], list[list]]:
     return singles, list(meetings.values())
 
 
-def meeting_item(seats: list[Booking], *, zone: ZoneInfo, named: bool, url: str):
+def seats_url(booking: Booking, zone: ZoneInfo) -> str:
+    """The bookings list showing a workshop's or course meeting's seats."""
+    day = booking.start.astimezone(zone).date().isoformat()
+    query = {"service": booking.service_id, "start_from": day, "start_to": day}
+    return f"{reverse('bookings:index')}?{urlencode(query)}"
+
+
+def meeting_item(seats: list[Booking], *, zone: ZoneInfo, named: bool):
     """One block for a meeting: its type, seats taken of capacity, and a link to
     its participants in the bookings list."""
     first = seats[0]
@@ -199,7 +209,7 @@ def meeting_item(seats: list[Booking], *, zone: ZoneInfo, named: bool, url: str)
         kind="booking",
         label=f"{start:%H:%M} {service} · {taken}/{service.capacity}{who}",
         title=f"{kind}: {service}, {seats_text}{who}",
-        url=url,
+        url=seats_url(first, zone),
         status=next((s for s in LIVELIEST if s in statuses), first.status),
         # Seats and type first: a narrow week column cuts the later lines.
         lines=(

@@ -171,6 +171,7 @@ class Index(PublicView):
                     "bookings": reverse("api:create"),
                     "find my booking": reverse("api:find"),
                     "manage (X-Manage-Token)": reverse("api:manage"),
+                    "waitlist": reverse("api:waitlist_join"),
                     "client sign-in (JWT)": reverse("api:auth_sign_in"),
                     "staff bookings (token)": reverse("api:staff_bookings"),
                 },

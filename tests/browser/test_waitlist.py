@@ -1,6 +1,7 @@
 """A full workshop: a client joins its waitlist from the dates page, confirms by
 the emailed link, someone cancels, the offer email's link takes the place and
-the client is booked. Desktop and phone screenshots; axe on each page."""
+the client is booked. A one-to-one time taken: the picker lists it, and its link
+joins its waitlist. Desktop and phone screenshots; axe on each page."""
 
 import re
 from datetime import time, timedelta
@@ -115,3 +116,48 @@ def test_a_client_waits_for_a_full_workshop_and_takes_the_freed_place(
     page.goto(f"{live_server.url}/admin/waitlist/")
     page.get_by_text("Nobody is waiting.").wait_for()
     both_sizes(page, shoot, "admin-waitlist")
+
+
+def test_a_client_finds_a_one_to_one_time_taken_and_joins_its_waitlist(
+    live_server, page, shoot, transactional_db
+):
+    _, team, _ = build_site()
+    consultant = publish_consultant_page(team, "Maya Stone").consultant
+    session = Service.objects.create(
+        title="Counselling",
+        slug="counselling",
+        price=Decimal("0.00"),
+        currency="EUR",
+        duration_minutes=50,
+        requires_approval=False,
+    )
+    session.consultants.add(consultant)
+    desk = UserFactory(username="frontdesk", is_superuser=True, is_staff=True)
+    day = (timezone.now() + timedelta(days=10)).astimezone(consultant.zone).date()
+    start = timezone.datetime.combine(day, time(10), tzinfo=consultant.zone)
+    services.create_admin_booking(
+        actor=desk,
+        consultant=consultant,
+        service=session,
+        start=start,
+        client_name="First Client",
+        client_email="first@example.com",
+        override_reason="Arranged by phone.",
+    )
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(
+        f"{live_server.url}/book/{consultant.pk}/counselling/"
+        f"?tz={consultant.time_zone}&day={day.isoformat()}"
+    )
+    page.get_by_role("heading", name="Taken on this day").wait_for()
+    both_sizes(page, shoot, "picker-taken")
+    page.get_by_role("link", name="10:00 (taken: join the waitlist)").click()
+    page.get_by_text(f"10:00 ({consultant.time_zone}) is taken").wait_for()
+    page.get_by_label("Your name").fill("Wren Waiting")
+    page.get_by_label("Your email").fill("wren@example.com")
+    page.get_by_label("Your time zone").fill(consultant.time_zone)
+    page.get_by_role("button", name="Join the waitlist").click()
+    page.get_by_role("heading", name="You are on the waitlist").wait_for()
+    entry = WaitlistEntry.objects.get()
+    assert (entry.service, entry.start) == (session, start)

@@ -90,6 +90,7 @@ def test_the_form_that_finds_the_time_taken_offers_its_waitlist(client, taken):
     assert "is not free" in answer.text
     assert "Join the waitlist for this time" in answer.text
     assert join_path(taken).replace("&", "&amp;") in answer.text
+    assert "is taken." in client.get(join_path(taken)).text
     joined = client.post(
         join_path(taken),
         {
