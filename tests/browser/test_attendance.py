@@ -11,8 +11,12 @@ from axe_playwright_python.sync_playwright import Axe
 
 from booking.core.models import Booking
 from tests.booking.admin.test_my_practice import daytime_zone
-from tests.booking.participants.helpers import began, group_practice, phone_booking
-from tests.factories import next_monday_at
+from tests.booking.participants.helpers import (
+    began,
+    group_practice,
+    local_start,
+    phone_booking,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,7 +34,7 @@ def couples_session(transactional_db):
         desk,
         consultant,
         group,
-        next_monday_at(9),
+        local_start(consultant, 9),
         name="Ana Ruiz",
         participants=["Ben Ruiz", "Cy Ruiz"],
     )
