@@ -7,7 +7,6 @@ axe-playwright-python, never the network)."""
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from booking.core.models import Booking
 from tests.booking.admin.test_my_practice import daytime_zone
@@ -17,6 +16,7 @@ from tests.booking.participants.helpers import (
     local_start,
     phone_booking,
 )
+from tests.browser.conftest import axe_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -42,8 +42,8 @@ def couples_session(transactional_db):
 
 
 def assert_accessible(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
+    # After Wagtail's messages have faded in (`axe_violations` waits for them).
+    assert axe_violations(page) == []
 
 
 def test_a_consultant_marks_attendance_from_my_practice(
