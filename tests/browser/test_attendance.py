@@ -7,12 +7,16 @@ axe-playwright-python, never the network)."""
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from booking.core.models import Booking
 from tests.booking.admin.test_my_practice import daytime_zone
-from tests.booking.participants.helpers import began, group_practice, phone_booking
-from tests.factories import next_monday_at
+from tests.booking.participants.helpers import (
+    began,
+    group_practice,
+    local_start,
+    phone_booking,
+)
+from tests.browser.conftest import axe_violations
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,7 +34,7 @@ def couples_session(transactional_db):
         desk,
         consultant,
         group,
-        next_monday_at(9),
+        local_start(consultant, 9),
         name="Ana Ruiz",
         participants=["Ben Ruiz", "Cy Ruiz"],
     )
@@ -38,8 +42,8 @@ def couples_session(transactional_db):
 
 
 def assert_accessible(page):
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
+    # After Wagtail's messages have faded in (`axe_violations` waits for them).
+    assert axe_violations(page) == []
 
 
 def test_a_consultant_marks_attendance_from_my_practice(

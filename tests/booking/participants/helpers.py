@@ -1,7 +1,7 @@
 """A group session, a desk that books by phone, and bookings moved to the past so
 that their attendance may be marked."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -48,3 +48,10 @@ def began(booking, minutes=30) -> Booking:
         start=start, end=start + booking.service.duration
     )
     return Booking.objects.get(pk=booking.pk)
+
+
+def local_start(consultant, hour: int):
+    """`hour` o'clock in the consultant's own zone a week from today, inside
+    their working hours whatever zone the test picked."""
+    day = timezone.now().astimezone(consultant.zone).date() + timedelta(days=7)
+    return datetime.combine(day, time(hour), tzinfo=consultant.zone)

@@ -19,8 +19,13 @@ from booking.privacy import erasure
 from booking.privacy.lookup import bundle_rows, client_data
 from booking.spreadsheets import exports
 from tests.booking.admin.test_my_practice import daytime_zone
-from tests.booking.participants.helpers import began, group_practice, phone_booking
-from tests.factories import ConsultantFactory, member, next_monday_at
+from tests.booking.participants.helpers import (
+    began,
+    group_practice,
+    local_start,
+    phone_booking,
+)
+from tests.factories import ConsultantFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +39,7 @@ def couple():
         desk,
         consultant,
         group,
-        next_monday_at(9),
+        local_start(consultant, 9),
         name="Ana Ruiz",
         participants=["Ben Ruiz", "Cy Ruiz"],
     )
@@ -62,7 +67,7 @@ def test_the_consultant_marks_attendance_from_my_practice(client, couple):
         desk,
         booking.consultant,
         booking.service,
-        next_monday_at(12),
+        local_start(booking.consultant, 12),
         name="Dee Later",
     )
 
@@ -132,7 +137,11 @@ def test_only_the_own_consultant_or_a_booking_admin_marks_and_only_once_begun(
     assert marks_of(booking)[0] == ("Ana Ruiz", "")
 
     upcoming = phone_booking(
-        desk, booking.consultant, booking.service, next_monday_at(12), name="Dee Soon"
+        desk,
+        booking.consultant,
+        booking.service,
+        local_start(booking.consultant, 12),
+        name="Dee Soon",
     )
     with pytest.raises(InvalidTransition, match="has not begun yet"):
         attendance.mark(booking=upcoming, actor=login, marks={"client": "present"})
@@ -161,7 +170,11 @@ def test_attendance_in_the_export_and_the_fast_path_agrees(client, couple):
         marks=form_data(booking, client="present", Ben="present", Cy="absent"),
     )
     alone = phone_booking(
-        desk, booking.consultant, booking.service, next_monday_at(12), name="Dee"
+        desk,
+        booking.consultant,
+        booking.service,
+        local_start(booking.consultant, 12),
+        name="Dee",
     )
     client.force_login(desk)
 
@@ -213,7 +226,7 @@ def test_the_api_takes_participants_and_shows_attendance(client, couple):
         {
             "consultant": consultant.pk,
             "service": group.slug,
-            "start": next_monday_at(14).isoformat(),
+            "start": local_start(booking.consultant, 14).isoformat(),
             "client_name": "Eve Day",
             "client_email": "eve@example.com",
             "client_time_zone": "Europe/Berlin",
@@ -229,7 +242,7 @@ def test_the_api_takes_participants_and_shows_attendance(client, couple):
         {
             "consultant": consultant.pk,
             "service": group.slug,
-            "start": next_monday_at(15).isoformat(),
+            "start": local_start(booking.consultant, 15).isoformat(),
             "client_name": "Gus Day",
             "client_email": "gus@example.com",
             "client_time_zone": "Europe/Berlin",
