@@ -40,12 +40,16 @@ class MembershipError(BookingError):
 
 
 def sync_package(plan: MembershipPlan) -> Package:
-    """Make or update the plan's hidden package: its services, the sessions and
-    price of one period, its currency. Call after the plan's services are saved."""
+    """Make or update the plan's hidden package: its services, the sessions (or
+    credit) and price of one period, its currency. Call after the plan's services are
+    saved."""
     fields = {
         "name": f"{plan.name} (membership)",
         "description": plan.description,
-        "sessions": plan.sessions_per_period,
+        # A credit plan's package holds money, not sessions (as a credit product).
+        "kind": Package.Kind.CREDIT if plan.grants_credit else Package.Kind.PACKAGE,
+        "sessions": plan.sessions_per_period or 1,
+        "credit_amount": plan.credit_per_period,
         "price": plan.price,
         "currency": plan.currency,
         "validity_days": PERIOD_DAYS[plan.interval],

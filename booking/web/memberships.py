@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from booking.accounts import signin
 from booking.core.errors import BookingError
 from booking.payments import provider
-from booking.products import billing, ledger, memberships
+from booking.products import billing, credits, ledger, memberships
 from booking.products.membership_models import Membership, MembershipPeriod
 from booking.web.views import problem_page
 
@@ -82,9 +82,9 @@ def my_memberships(request):
     account = signin.signed_in_account(request)
     if account is None:
         return redirect("booking:account_sign_in")
-    periods = MembershipPeriod.objects.select_related("entitlement").order_by(
-        "-starts_at"
-    )
+    periods = MembershipPeriod.objects.select_related(
+        "entitlement", "credit_grant"
+    ).order_by("-starts_at")
     held = (
         memberships.memberships_of(account.email)
         .exclude(status=Membership.Status.ABANDONED)
@@ -93,9 +93,19 @@ def my_memberships(request):
     )
     rows = []
     for membership in held:
-        entitlements = ledger.with_balances(
-            ledger.live(account.email).filter(membership_period__membership=membership)
-        )
+        if membership.plan.grants_credit:
+            granted = {p.credit_grant_id for p in membership.periods.all()}
+            entitlements = [
+                g
+                for g in credits.live(account.email, membership.plan.currency)
+                if g.pk in granted
+            ]
+        else:
+            entitlements = ledger.with_balances(
+                ledger.live(account.email).filter(
+                    membership_period__membership=membership
+                )
+            )
         rows.append(
             {
                 "membership": membership,
