@@ -16,7 +16,7 @@ from booking.core.errors import BookingError
 from booking.payments import provider
 from booking.products import billing, credits, ledger, memberships
 from booking.products.membership_models import Membership, MembershipPeriod
-from booking.web.views import problem_page
+from booking.web.views import manage_link_view, problem_page
 
 SIGN_IN_FIRST = (
     "Sign in with the link we email you first: your membership belongs to your "
@@ -118,6 +118,27 @@ def my_memberships(request):
         "booking/products/my_memberships.html",
         {"account": account, "rows": rows},
     )
+
+
+@never_cache
+@require_POST
+@manage_link_view
+def cancel_from_manage(request, token, booking):
+    """A booking's manage page: "Cancel membership" of the membership that paid
+    for it (the link proves the address), at the period's end."""
+    membership = memberships.paid_for(booking)
+    if membership is None:
+        return redirect("booking:manage", token=token)
+    try:
+        done = memberships.cancel(membership=membership, email=booking.client_email)
+    except BookingError as error:
+        return problem_page(request, error, status=409)
+    messages.success(
+        request,
+        f"Your membership “{done.plan}” is cancelled. It ends on "
+        f"{done.current_period_end:%-d %B %Y}; what it granted stays until then.",
+    )
+    return redirect("booking:manage", token=token)
 
 
 @never_cache
