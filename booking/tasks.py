@@ -155,8 +155,9 @@ def expire_packages() -> int:
 
 
 def warn_expiring_packages() -> int:
-    """Daily: the expiry warning to clients whose package expires soon."""
-    return ledger.warn_expiring()
+    """Daily: the expiry warning to clients whose package or credit expires
+    soon."""
+    return ledger.warn_expiring() + credits.warn_expiring()
 
 
 def send_product_email(email_id: int) -> str:

@@ -101,8 +101,15 @@ class CreditProductForm(WagtailAdminModelForm):
         return data
 
 
+class CreditProductIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        # A credit membership plan's own package is set up on the plan.
+        return super().get_base_queryset().filter(membership_plan__isnull=True)
+
+
 class CreditProductViewSet(ModelViewSet):
     model = CreditProduct
+    index_view_class = CreditProductIndexView
     name = "credit_products"
     url_prefix = "practice/credit-products"
     icon = "tag"

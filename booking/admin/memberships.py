@@ -8,7 +8,8 @@ package's. Registers its own hooks; `booking.wagtail_hooks` imports it."""
 from django import forms
 from django.db.models import Count, Sum
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -36,6 +37,14 @@ class PlanEditView(SyncPackage, generic.EditView):
     pass
 
 
+class PlanForm(WagtailAdminModelForm):
+    def clean(self):
+        data = super().clean()
+        if data.get("sessions_per_period") and not data.get("services"):
+            self.add_error("services", "Choose the services its sessions pay for.")
+        return data
+
+
 class MembershipPlanViewSet(ModelViewSet):
     model = MembershipPlan
     name = "membership_plans"
@@ -51,24 +60,28 @@ class MembershipPlanViewSet(ModelViewSet):
         Column("interval", label="Billed", accessor="get_interval_display"),
         Column("price", label="Price"),
         Column("currency", label="Currency"),
-        Column("sessions_per_period", label="Sessions a period"),
+        Column("grant_label", label="Each period"),
         Column("unused", label="Unused sessions", accessor="get_unused_display"),
         BooleanColumn("is_active", label="Active"),
     ]
     list_filter = ["is_active", "interval", "currency"]
     search_fields = ["name", "description"]
     search_backend_name = None
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("description"),
-        FieldPanel("interval"),
-        FieldPanel("price"),
-        FieldPanel("currency"),
-        FieldPanel("services", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("sessions_per_period"),
-        FieldPanel("unused", widget=forms.RadioSelect),
-        FieldPanel("is_active"),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("description"),
+            FieldPanel("interval"),
+            FieldPanel("price"),
+            FieldPanel("currency"),
+            FieldPanel("services", widget=forms.CheckboxSelectMultiple),
+            FieldPanel("sessions_per_period"),
+            FieldPanel("credit_per_period"),
+            FieldPanel("unused", widget=forms.RadioSelect),
+            FieldPanel("is_active"),
+        ],
+        base_form_class=PlanForm,
+    )
 
 
 class MembershipIndexView(generic.IndexView):

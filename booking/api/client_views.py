@@ -17,7 +17,7 @@ from booking.core.errors import InvalidTransition
 from booking.core.models import Booking, BookingToken, Consultant, Service
 from booking.core.states import BookingSource
 from booking.intake import answers as intake
-from booking.lifecycle import selectors, series, services
+from booking.lifecycle import credit_paying, selectors, series, services
 from booking.payments import events, provider, refunds
 from booking.reviews import services as review_services
 
@@ -202,7 +202,8 @@ class ManageCancel(ManageView):
         responses=s.CancellationQuoteSerializer,
         summary="What cancelling would do",
         description="The refund cancelling now would give, by the cancellation "
-        "policy. Nothing changes; POST to cancel.",
+        "policy, and the credit it would give back (a booking paid by credit). "
+        "Nothing changes; POST to cancel.",
     )
     def get(self, request):
         booking, _ = self.managed(request)
@@ -222,6 +223,7 @@ class ManageCancel(ManageView):
                         if series.is_series(booking)
                         else refunds.refund_quote(booking)
                     ),
+                    "credit_back": credit_paying.credit_back_quote(booking),
                     "currency": booking.currency,
                 }
             ).data

@@ -25,6 +25,7 @@ class MembershipPlanSerializer(serializers.ModelSerializer):
             "currency",
             "services",
             "sessions_per_period",
+            "credit_per_period",
             "unused",
         ]
 

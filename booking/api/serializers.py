@@ -214,6 +214,14 @@ class CancellationQuoteSerializer(serializers.Serializer):
         decimal_places=2,
         help_text="What cancelling now gives back, by the cancellation policy.",
     )
+    credit_back = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What cancelling now gives back to the client's credit balance "
+        "(for a booking paid, wholly or partly, by credit; null otherwise), "
+        "besides `refund_amount`.",
+    )
     currency = serializers.CharField()
 
 

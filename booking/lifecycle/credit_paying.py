@@ -9,7 +9,10 @@ Checkout expires or fails, or the booking is cancelled first, the credit goes
 back, once (`credits.release_pending`). Never confirmed without recorded
 payments that add up to the price."""
 
+from decimal import Decimal
+
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from booking.core.errors import InvalidBookingData
@@ -81,6 +84,31 @@ def pay_with_credit(*, booking: Booking, manage_token: str = "", account=None):
         amount=rest,
         method=f"Card, the rest after {available} {booking.currency} of credit",
     )
+
+
+def credit_back_quote(booking: Booking, *, by_client: bool = True) -> Decimal | None:
+    """What cancelling now would give back to the client's credit (told before
+    they confirm, by the page and the API alike): what `return_credit` returns,
+    so only to grants that have not expired. None when no credit paid."""
+    now = timezone.now()
+    paying_credit = booking.payments.filter(
+        provider=Payment.Provider.CREDIT,
+        status__in=(Payment.Status.PAID, Payment.Status.PENDING),
+    )
+    if not paying_credit.exists():
+        return None
+    total = Decimal("0.00")
+    for payment in paying_credit:
+        if payment.status == Payment.Status.PENDING:
+            amount = payment.amount  # not settled: all of it goes back
+        else:
+            left = payment.paid_amount - payment.refunded_amount
+            amount = min(refunds.refund_due(booking, left, by_client=by_client), left)
+        live = payment.money_lines.filter(
+            kind=credits.Kind.USE, grant__expires_at__gt=now
+        ).aggregate(total=Sum("amount"))["total"]
+        total += max(min(amount, -credits.money(live)), Decimal("0.00"))
+    return total
 
 
 def return_credit(booking: Booking, *, by_client: bool) -> None:

@@ -1,7 +1,7 @@
 """Stripe Billing's events for memberships: each paid invoice grants its period's
-sessions once, a failed payment grants nothing and emails the client once per
-invoice, and the subscription's changes mirror a cancellation at the period's
-end and the end itself.
+sessions (or, on a credit plan, its credit) once, a failed payment grants
+nothing and emails the client once per invoice, and the subscription's changes
+mirror a cancellation at the period's end and the end itself.
 
 Exactly once: the membership row is locked, and a period is one
 `MembershipPeriod`, unique per invoice and per (membership, period start), made
@@ -9,13 +9,14 @@ in the same transaction as its entitlement and ledger line; a duplicate or
 out-of-order `invoice.paid` finds it and grants nothing. The webhook's own
 event log (`ProcessedStripeEvent`) drops a redelivered event before this.
 
-Unused sessions: on a plan whose sessions expire, each period's entitlement
+Unused sessions or credit: on a plan whose sessions expire, each period's entitlement
 expires at the period's end. On a plan that rolls over, it expires
 `MEMBERSHIP_ROLLOVER_GRACE_DAYS` after (a renewal is charged shortly after the
 period ends), and every paid renewal moves the membership's unexpired
 entitlements to the new period's date; when the membership ends, each falls back
 to the end of its own period. The packages' hourly expiry job
-(`ledger.expire_due`) writes the expiry line, once, in both cases."""
+(`ledger.expire_due`, `credits.expire_due`) writes the expiry line, once, in
+both cases."""
 
 import logging
 from datetime import timedelta
@@ -27,8 +28,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from booking.payments.provider import client, from_minor, get_field
-from booking.products import ledger
+from booking.products import credits, ledger
 from booking.products import membership_emails as emails
+from booking.products.credit_models import CreditGrant, MoneyLine
 from booking.products.membership_models import Membership, MembershipPeriod
 from booking.products.memberships import checkout_completed, period_end, stamp
 from booking.products.models import CreditLine, Entitlement
@@ -69,7 +71,7 @@ def invoice_paid(invoice) -> MembershipPeriod | None:
         if membership.status != Status.ENDED:
             membership.status = Status.ACTIVE
             if membership.plan.rolls_over:
-                _roll_over(membership, until=period.entitlement.expires_at)
+                _roll_over(membership, until=period.grant.expires_at)
         membership.started_at = membership.started_at or timezone.now()
         membership.current_period_end = max(
             filter(None, (membership.current_period_end, ends_at))
@@ -88,29 +90,47 @@ def invoice_paid(invoice) -> MembershipPeriod | None:
 
 
 def _grant(membership, invoice, starts_at, ends_at) -> MembershipPeriod:
-    """The period's entitlement, its ledger line and its row (the membership
-    locked by the caller)."""
+    """The period's entitlement (or, on a credit plan, credit grant), its ledger
+    line and its row (the membership locked by the caller)."""
     plan = membership.plan
     ledger.lock_client(membership.client_email)
     expires_at = ends_at
     if plan.rolls_over and membership.status != Status.ENDED:
         expires_at += timedelta(days=settings.MEMBERSHIP_ROLLOVER_GRACE_DAYS)
-    entitlement = Entitlement.objects.create(
-        package=plan.package,
-        client_email=membership.client_email,
-        sessions_total=plan.sessions_per_period,
-        expires_at=expires_at,
-    )
     currency = get_field(invoice, "currency", plan.currency).upper()
     amount = from_minor(get_field(invoice, "amount_paid", 0), currency)
-    ledger.write_line(
-        entitlement,
-        CreditLine.Kind.PURCHASE,
-        plan.sessions_per_period,
-        key=f"membership:{membership.pk}:{int(starts_at.timestamp())}",
-        reason=f"{plan}: {starts_at:%-d %b %Y} to {ends_at:%-d %b %Y} "
-        f"({amount} {currency})",
+    key = f"membership:{membership.pk}:{int(starts_at.timestamp())}"
+    reason = (
+        f"{plan}: {starts_at:%-d %b %Y} to {ends_at:%-d %b %Y} ({amount} {currency})"
     )
+    granted = {}
+    if plan.grants_credit:
+        grant = CreditGrant.objects.create(
+            product=plan.package,
+            client_email=membership.client_email,
+            amount=plan.credit_per_period,
+            currency=plan.currency,
+            expires_at=expires_at,
+        )
+        credits.write_line(
+            grant, MoneyLine.Kind.PURCHASE, grant.amount, key=key, reason=reason
+        )
+        granted["credit_grant"] = grant
+    else:
+        entitlement = Entitlement.objects.create(
+            package=plan.package,
+            client_email=membership.client_email,
+            sessions_total=plan.sessions_per_period,
+            expires_at=expires_at,
+        )
+        ledger.write_line(
+            entitlement,
+            CreditLine.Kind.PURCHASE,
+            plan.sessions_per_period,
+            key=key,
+            reason=reason,
+        )
+        granted["entitlement"] = entitlement
     return MembershipPeriod.objects.create(
         membership=membership,
         stripe_invoice_id=invoice["id"],
@@ -118,19 +138,28 @@ def _grant(membership, invoice, starts_at, ends_at) -> MembershipPeriod:
         ends_at=ends_at,
         amount=amount,
         currency=currency,
-        entitlement=entitlement,
+        **granted,
     )
 
 
 def _roll_over(membership: Membership, *, until) -> int:
-    """Carry the membership's unexpired sessions to the newest period's date."""
-    return (
+    """Carry the membership's unexpired sessions or credit to the newest
+    period's date."""
+    sessions = (
         Entitlement.objects.filter(
             membership_period__membership=membership, expires_at__lt=until
         )
         .exclude(lines__kind=EXPIRY)
         .update(expires_at=until)
     )
+    money = (
+        CreditGrant.objects.filter(
+            membership_period__membership=membership, expires_at__lt=until
+        )
+        .exclude(lines__kind=MoneyLine.Kind.EXPIRY)
+        .update(expires_at=until)
+    )
+    return sessions + money
 
 
 def invoice_payment_failed(invoice) -> None:
@@ -194,6 +223,11 @@ def subscription_ended(subscription) -> None:
                 Entitlement.objects.filter(
                     pk=period.entitlement_id, expires_at__gt=period.ends_at
                 ).exclude(lines__kind=EXPIRY).update(expires_at=period.ends_at)
+                CreditGrant.objects.filter(
+                    pk=period.credit_grant_id, expires_at__gt=period.ends_at
+                ).exclude(lines__kind=MoneyLine.Kind.EXPIRY).update(
+                    expires_at=period.ends_at
+                )
         emails.queue(membership, "membership_cancelled")
 
 

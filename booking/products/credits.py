@@ -22,6 +22,7 @@ from django.utils import timezone
 from booking.core.errors import BookingError, InvalidBookingData, NotPermitted
 from booking.core.models import Booking
 from booking.payments.models import Payment
+from booking.products import emails
 from booking.products.credit_models import CreditGrant, MoneyLine
 from booking.products.ledger import lock_client
 from booking.products.models import Purchase
@@ -113,6 +114,7 @@ def grant_purchase(purchase: Purchase) -> CreditGrant:
         key=f"purchase:{purchase.pk}",
         reason=f"Bought {product} ({purchase.amount} {purchase.currency})",
     )
+    emails.queue_credit(grant, "credit_receipt")
     return grant
 
 
@@ -265,5 +267,30 @@ def expire_due(*, now=None) -> int:
                 key=f"expiry:{grant.pk}",
                 reason=f"{left} {grant.currency} of unused credit expired",
             ):
+                emails.queue_credit(grant, "credit_expired")
                 done += 1
     return done
+
+
+def warn_expiring(*, now=None, days: int | None = None) -> int:
+    """The expiry warning, once per grant, to clients with credit left on a
+    grant that expires within `days` (`PACKAGE_EXPIRY_WARNING_DAYS`). A
+    membership's credit ends with each period: its own emails say so."""
+    now = now or timezone.now()
+    days = days or settings.PACKAGE_EXPIRY_WARNING_DAYS
+    soon = (
+        CreditGrant.objects.filter(
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(days=days),
+            anonymised_at__isnull=True,
+            membership_period__isnull=True,
+        )
+        .exclude(emails__kind="credit_expiry_warning")
+        .annotate(left=Sum("lines__amount"))
+    )
+    sent = 0
+    for grant in soon:
+        if money(grant.left) > 0:
+            with transaction.atomic():
+                sent += bool(emails.queue_credit(grant, "credit_expiry_warning"))
+    return sent

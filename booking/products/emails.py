@@ -1,5 +1,7 @@
 """Emails about a client's package: the receipt, "N sessions left", the expiry
-warning and the expired notice. Each is a `ProductEmail` row written once per
+warning and the expired notice; and about their money credit: the receipt of a
+credit bought, the expiry warning and the expired notice. Each is a
+`ProductEmail` row (of an entitlement, or of a credit grant) written once per
 key in the transaction that causes it, then sent by a django-q2 task
 (`booking.tasks.send_product_email`) after commit."""
 
@@ -23,6 +25,7 @@ KINDS = (
     "package_expiry_warning",
     "package_expired",
 )
+CREDIT_KINDS = ("credit_receipt", "credit_expiry_warning", "credit_expired")
 
 
 def queue(entitlement: Entitlement, kind: str, *, occurrence: str = ""):
@@ -40,11 +43,49 @@ def queue(entitlement: Entitlement, kind: str, *, occurrence: str = ""):
             )
     except IntegrityError:
         return None
+    _send_after_commit(email)
+    return email
+
+
+def queue_credit(grant, kind: str, *, occurrence: str = ""):
+    """The same for a credit grant's email: written once per key (None if it
+    was written before), sent after commit."""
+    assert kind in CREDIT_KINDS, kind
+    try:
+        with transaction.atomic():
+            email = ProductEmail.objects.create(
+                key=f"credit:{grant.pk}:{kind}:{occurrence}",
+                credit_grant=grant,
+                kind=kind,
+                recipient=grant.client_email,
+            )
+    except IntegrityError:
+        return None
+    _send_after_commit(email)
+    return email
+
+
+def _send_after_commit(email: ProductEmail) -> None:
     transaction.on_commit(
         partial(async_task, "booking.tasks.send_product_email", email.pk),
         robust=True,
     )
-    return email
+
+
+def credit_context(grant) -> dict:
+    site = settings.SITE_URL
+    return {
+        "grant": grant,
+        "product": grant.product,
+        "purchase": grant.purchase,
+        "left": grant.balance,
+        "account_url": site + reverse("booking:account_packages"),
+        "zone": ZoneInfo(settings.TIME_ZONE),
+        "practice": settings.BOOKING_PRACTICE_NAME,
+        "accent": settings.BOOKING_EMAIL_ACCENT,
+        "site_url": site,
+        "site_host": urlsplit(site).netloc,
+    }
 
 
 def context(entitlement: Entitlement) -> dict:
@@ -72,11 +113,17 @@ def context(entitlement: Entitlement) -> dict:
 
 def send(email_id: int) -> str:
     """The task: send the email unless it went already (or the client was erased)."""
-    email = ProductEmail.objects.select_related("entitlement__package").get(pk=email_id)
+    email = ProductEmail.objects.select_related(
+        "entitlement__package", "credit_grant__product", "credit_grant__purchase"
+    ).get(pk=email_id)
     if email.sent_at is not None:
         return "already sent"
-    if email.entitlement.anonymised_at is not None:
+    about = email.credit_grant or email.entitlement
+    if about.anonymised_at is not None:
         return "client erased"
-    send_now(email.kind, context(email.entitlement), [email.recipient])
+    if email.credit_grant_id:
+        send_now(email.kind, credit_context(email.credit_grant), [email.recipient])
+    else:
+        send_now(email.kind, context(email.entitlement), [email.recipient])
     ProductEmail.objects.filter(pk=email.pk).update(sent_at=timezone.now())
     return "sent"

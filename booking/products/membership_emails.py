@@ -66,7 +66,7 @@ def context(email: MembershipEmail) -> dict:
         "membership": membership,
         "plan": membership.plan,
         "period": period,
-        "left": period.entitlement.balance if period else None,
+        "left": period.grant.balance if period else None,
         "account_url": site + reverse("booking:account_memberships"),
         "zone": ZoneInfo(settings.TIME_ZONE),
         "practice": settings.BOOKING_PRACTICE_NAME,
@@ -79,7 +79,7 @@ def context(email: MembershipEmail) -> dict:
 def send(email_id: int) -> str:
     """The task: send the email unless it went already (or the client was erased)."""
     email = MembershipEmail.objects.select_related(
-        "membership__plan", "period__entitlement"
+        "membership__plan", "period__entitlement", "period__credit_grant"
     ).get(pk=email_id)
     if email.sent_at is not None:
         return "already sent"

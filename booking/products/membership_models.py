@@ -1,19 +1,23 @@
-"""Memberships (issue 22): a plan paid by Stripe Billing that grants sessions each
-period, a client's subscription to it, each paid period, and their emails.
+"""Memberships (issue 22): a plan paid by Stripe Billing that grants sessions (or
+an amount of money credit) each period, a client's subscription to it, each
+paid period, and their emails.
 
 A plan's grants reuse the packages' entitlements and ledger: the plan owns a
 hidden `Package` (never on sale) that carries its services, sessions per period
 and price, so a membership session is used, returned, earned and expired exactly
 like a package session. Each paid period is one `MembershipPeriod`, unique per
 invoice and per (membership, period start): a duplicate or out-of-order
-`invoice.paid` grants nothing again."""
+`invoice.paid` grants nothing again. A credit plan's period grants a
+`CreditGrant` of `credit_per_period` instead of an entitlement."""
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
 from booking.core.models import Service, validate_currency
+from booking.products.credit_models import CreditGrant
 from booking.products.models import Entitlement, Package
 
 
@@ -45,12 +49,26 @@ class MembershipPlan(models.Model):
     )
     services = models.ManyToManyField(
         Service,
+        blank=True,
         related_name="membership_plans",
-        help_text="A session of any of these services may be paid from the grant.",
+        help_text="A session of any of these services may be paid from the grant "
+        "(sessions plans only: credit pays any booking in the plan's currency).",
     )
     sessions_per_period = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Sessions granted each time a period is paid.",
+        help_text="Sessions granted each time a period is paid (empty on a "
+        "credit plan).",
+    )
+    credit_per_period = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Or: money credit granted each time a period is paid, instead "
+        "of sessions (in the plan's currency).",
     )
     unused = models.CharField(
         max_length=10,
@@ -77,9 +95,31 @@ class MembershipPlan(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        if (self.sessions_per_period is None) == (self.credit_per_period is None):
+            raise ValidationError(
+                {
+                    "credit_per_period": "Grant either sessions or credit each "
+                    "period (one of the two)."
+                }
+            )
+
     @property
     def rolls_over(self) -> bool:
         return self.unused == self.Unused.ROLL_OVER
+
+    @property
+    def grants_credit(self) -> bool:
+        return self.credit_per_period is not None
+
+    @property
+    def grant_label(self) -> str:
+        """What a period grants, for pages and emails."""
+        if self.grants_credit:
+            return f"{self.credit_per_period} {self.currency} of credit"
+        n = self.sessions_per_period or 0
+        return f"{n} session{'' if n == 1 else 's'}"
 
 
 class Membership(models.Model):
@@ -129,7 +169,8 @@ class Membership(models.Model):
 
 
 class MembershipPeriod(models.Model):
-    """One paid period and the entitlement it granted, once."""
+    """One paid period and what it granted (an entitlement, or a credit grant
+    on a credit plan), once."""
 
     membership = models.ForeignKey(
         Membership, on_delete=models.PROTECT, related_name="periods"
@@ -140,7 +181,18 @@ class MembershipPeriod(models.Model):
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3)
     entitlement = models.OneToOneField(
-        Entitlement, on_delete=models.PROTECT, related_name="membership_period"
+        Entitlement,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="membership_period",
+    )
+    credit_grant = models.OneToOneField(
+        CreditGrant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="membership_period",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -154,6 +206,17 @@ class MembershipPeriod(models.Model):
 
     def __str__(self):
         return f"{self.membership.plan}: {self.starts_at:%Y-%m-%d}"
+
+    @property
+    def grant(self):
+        """The entitlement or credit grant the period gave."""
+        return self.credit_grant if self.credit_grant_id else self.entitlement
+
+    @property
+    def granted(self) -> str:
+        if self.credit_grant_id:
+            return f"{self.credit_grant.amount} {self.credit_grant.currency} credit"
+        return str(self.entitlement.sessions_total)
 
 
 class MembershipEmail(models.Model):

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import stripe
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,12 +41,16 @@ class MembershipError(BookingError):
 
 
 def sync_package(plan: MembershipPlan) -> Package:
-    """Make or update the plan's hidden package: its services, the sessions and
-    price of one period, its currency. Call after the plan's services are saved."""
+    """Make or update the plan's hidden package: its services, the sessions (or
+    credit) and price of one period, its currency. Call after the plan's services are
+    saved."""
     fields = {
         "name": f"{plan.name} (membership)",
         "description": plan.description,
-        "sessions": plan.sessions_per_period,
+        # A credit plan's package holds money, not sessions (as a credit product).
+        "kind": Package.Kind.CREDIT if plan.grants_credit else Package.Kind.PACKAGE,
+        "sessions": plan.sessions_per_period or 1,
+        "credit_amount": plan.credit_per_period,
         "price": plan.price,
         "currency": plan.currency,
         "validity_days": PERIOD_DAYS[plan.interval],
@@ -80,6 +85,28 @@ def joinable(plan_id) -> MembershipPlan:
 
 def memberships_of(email: str):
     return Membership.objects.filter(client_email__iexact=email.strip())
+
+
+def paid_for(booking) -> Membership | None:
+    """The membership whose session or credit paid for `booking` (for its
+    manage page's "Cancel membership"), or None."""
+    return (
+        Membership.objects.filter(client_email__iexact=booking.client_email)
+        .filter(
+            Q(
+                periods__entitlement__lines__booking=booking,
+                periods__entitlement__lines__kind="use",
+            )
+            | Q(
+                periods__credit_grant__lines__booking=booking,
+                periods__credit_grant__lines__kind="use",
+            )
+        )
+        .exclude(status__in=(Status.PENDING, Status.ABANDONED))
+        .select_related("plan")
+        .order_by("-pk")
+        .first()
+    )
 
 
 @transaction.atomic
@@ -176,7 +203,8 @@ def checkout_expired(session) -> None:
 
 
 def cancel(*, membership: Membership, email: str) -> Membership:
-    """The client cancels from their account: Stripe ends the subscription at
+    """The client cancels from their account or a booking's manage link: Stripe
+    ends the subscription at
     the end of the period paid for; until then the membership and its sessions
     stay. Emailed once."""
     if membership.client_email.lower() != email.strip().lower():

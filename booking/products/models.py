@@ -257,7 +257,19 @@ class ProductEmail(models.Model):
 
     key = models.CharField(max_length=160, unique=True, editable=False)
     entitlement = models.ForeignKey(
-        Entitlement, on_delete=models.CASCADE, related_name="emails"
+        Entitlement,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="emails",
+    )
+    # Or, for the money credit's emails, the credit grant it is about.
+    credit_grant = models.ForeignKey(
+        "booking.CreditGrant",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="emails",
     )
     kind = models.CharField(max_length=30)
     recipient = models.EmailField()

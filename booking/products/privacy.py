@@ -148,6 +148,9 @@ def anonymise(email: str) -> int:
         grant.client_email = f"credit-{grant.pk}@anonymised.invalid"
         grant.anonymised_at = now
         grant.save(update_fields=["client_email", "anonymised_at"])
+        ProductEmail.objects.filter(credit_grant=grant).update(
+            recipient=grant.client_email
+        )
         grant.lines.filter(kind=MoneyLine.Kind.PROMOTION).update(
             reason="(removed with the client's personal data)"
         )

@@ -23,11 +23,11 @@ from booking.core import practice, ratelimit, tokens
 from booking.core.errors import BookingError, SlotTaken, TokenError
 from booking.core.models import Booking, BookingToken
 from booking.core.states import OPEN, SLOT_HOLDING, BookingStatus
-from booking.lifecycle import paying, selectors, series, services
+from booking.lifecycle import credit_paying, paying, selectors, series, services
 from booking.notifications import emails
 from booking.payments import provider, refunds
 from booking.payments.models import Payment
-from booking.products import credits, ledger
+from booking.products import credits, ledger, memberships
 from booking.scheduling import calendar_files
 from booking.video import rooms
 from booking.web.forms import ReasonForm, ReviewForm
@@ -119,6 +119,10 @@ def booking_page(booking: Booking, *, token: str) -> dict:
             if options.needs_payment
             else 0
         ),
+        "credit_back": (
+            credit_paying.credit_back_quote(booking) if options.can_cancel else None
+        ),
+        "membership": memberships.paid_for(booking),
         "refunds": booking.refunds.all(),
         "refund_quote": (
             (

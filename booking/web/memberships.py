@@ -14,9 +14,9 @@ from django.views.decorators.http import require_POST
 from booking.accounts import signin
 from booking.core.errors import BookingError
 from booking.payments import provider
-from booking.products import billing, ledger, memberships
+from booking.products import billing, credits, ledger, memberships
 from booking.products.membership_models import Membership, MembershipPeriod
-from booking.web.views import problem_page
+from booking.web.views import manage_link_view, problem_page
 
 SIGN_IN_FIRST = (
     "Sign in with the link we email you first: your membership belongs to your "
@@ -82,9 +82,9 @@ def my_memberships(request):
     account = signin.signed_in_account(request)
     if account is None:
         return redirect("booking:account_sign_in")
-    periods = MembershipPeriod.objects.select_related("entitlement").order_by(
-        "-starts_at"
-    )
+    periods = MembershipPeriod.objects.select_related(
+        "entitlement", "credit_grant"
+    ).order_by("-starts_at")
     held = (
         memberships.memberships_of(account.email)
         .exclude(status=Membership.Status.ABANDONED)
@@ -93,9 +93,19 @@ def my_memberships(request):
     )
     rows = []
     for membership in held:
-        entitlements = ledger.with_balances(
-            ledger.live(account.email).filter(membership_period__membership=membership)
-        )
+        if membership.plan.grants_credit:
+            granted = {p.credit_grant_id for p in membership.periods.all()}
+            entitlements = [
+                g
+                for g in credits.live(account.email, membership.plan.currency)
+                if g.pk in granted
+            ]
+        else:
+            entitlements = ledger.with_balances(
+                ledger.live(account.email).filter(
+                    membership_period__membership=membership
+                )
+            )
         rows.append(
             {
                 "membership": membership,
@@ -108,6 +118,27 @@ def my_memberships(request):
         "booking/products/my_memberships.html",
         {"account": account, "rows": rows},
     )
+
+
+@never_cache
+@require_POST
+@manage_link_view
+def cancel_from_manage(request, token, booking):
+    """A booking's manage page: "Cancel membership" of the membership that paid
+    for it (the link proves the address), at the period's end."""
+    membership = memberships.paid_for(booking)
+    if membership is None:
+        return redirect("booking:manage", token=token)
+    try:
+        done = memberships.cancel(membership=membership, email=booking.client_email)
+    except BookingError as error:
+        return problem_page(request, error, status=409)
+    messages.success(
+        request,
+        f"Your membership “{done.plan}” is cancelled. It ends on "
+        f"{done.current_period_end:%-d %B %Y}; what it granted stays until then.",
+    )
+    return redirect("booking:manage", token=token)
 
 
 @never_cache

@@ -177,6 +177,11 @@ urlpatterns += [
         name="pay_with_package",
     ),
     path(
+        "book/manage/<str:token>/membership/cancel/",
+        memberships.cancel_from_manage,
+        name="manage_membership_cancel",
+    ),
+    path(
         "book/manage/<str:token>/pay/credit/",
         products.pay_with_credit,
         name="pay_with_credit",

@@ -125,6 +125,38 @@ def test_a_plan_needs_a_currency_code_and_a_session(desk):
     assert not MembershipPlan.objects.exists()
 
 
+def test_a_booking_admin_sets_up_a_credit_plan(desk):
+    form = {
+        "name": "Calm credit",
+        "interval": "month",
+        "price": "45.00",
+        "currency": "EUR",
+        "sessions_per_period": "",
+        "credit_per_period": "50.00",
+        "unused": "expire",
+        "is_active": "on",
+    }
+    both = desk.post(
+        "/admin/practice/membership-plans/new/", form | {"sessions_per_period": 2}
+    )
+    assert "either sessions or credit" in both.content.decode()
+    sessions_only = form | {"sessions_per_period": 2, "credit_per_period": ""}
+    no_services = desk.post("/admin/practice/membership-plans/new/", sessions_only)
+    assert "Choose the services" in no_services.content.decode()
+    assert not MembershipPlan.objects.exists()
+
+    response = desk.post("/admin/practice/membership-plans/new/", form)
+
+    assert response.status_code == 302, response.content
+    plan = MembershipPlan.objects.get()
+    assert plan.grants_credit and plan.package.credit_amount == Decimal("50.00")
+    assert plan.package.kind == Package.Kind.CREDIT and not plan.package.is_active
+    listed = desk.get("/admin/practice/membership-plans/").content.decode()
+    assert "50.00 EUR of credit" in listed
+    on_sale = desk.get("/admin/practice/credit-products/").content.decode()
+    assert "Calm credit (membership)" not in on_sale
+
+
 def test_clients_memberships_are_listed_and_exported(desk, running):
     page = desk.get("/admin/packages/memberships/?q=pat@").content.decode()
     assert EMAIL in page and "Monthly calm" in page
