@@ -75,10 +75,11 @@ def create_draft(
             "Please accept the privacy policy so that we can handle your booking."
         )
     with transaction.atomic():
-        lock_schedule(consultant)
+        offered = lock_schedule(consultant, offering=service)
         booking = new_booking(
             consultant=consultant,
             service=service,
+            offered=offered,
             start=start,
             status=S.DRAFT,
             source=source,
