@@ -8,9 +8,11 @@ from django.apps import apps
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import models
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length, Substr
 from wagtail.admin.panels import FieldPanel
 from wagtail.api import APIField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from booking.accounts.signin import signed_in_account
@@ -115,11 +117,20 @@ def engagement_context(page, request) -> dict:
     }
 
 
+def public_in_one_query(pages):
+    """Wagtail's `.public()` without its query for every view restriction first:
+    no page under a restricted page (one whose path starts its own), as a
+    subquery of the same statement."""
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+    )
+    return pages.exclude(Exists(restricted))
+
+
 def latest_posts_by(consultant_page, limit: int = 3) -> list:
     return list(
         stream_pages.with_counts(
-            StreamPost.objects.live()
-            .public()
+            public_in_one_query(StreamPost.objects.live())
             .filter(author=consultant_page)
             .order_by(*NEWEST_FIRST)
         )[:limit]

@@ -21,6 +21,7 @@ from django.utils import timezone
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from booking.core import zones
 from booking.core.states import (
     ACTIVE,
     OPEN,
@@ -33,7 +34,7 @@ S = BookingStatus
 
 
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in zones.known_names():
         raise ValidationError(
             f"“{value}” is not a time zone name; use an IANA name such as "
             "Europe/Berlin or America/New_York."

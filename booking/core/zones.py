@@ -23,6 +23,14 @@ from django.utils import timezone
 UTC_KEY = "UTC"
 
 
+@functools.cache
+def known_names() -> frozenset[str]:
+    """Every zone name Python knows, aliases included. `available_timezones`
+    walks the tz folder on each call (tens of milliseconds: most of creating a
+    booking, which checks two names); the folder does not change while we run."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 @dataclass(frozen=True, slots=True)
 class Zone:
     """A canonical zone: `key` ("America/New_York"), `city` ("New York"), the
@@ -197,7 +205,7 @@ def _aliases() -> dict[str, str]:
     by_rules = {_rules(key): key for key in canonical_keys}
     by_rules.setdefault(_rules(UTC_KEY), UTC_KEY)
     folded = {}
-    for key in zoneinfo.available_timezones() - canonical_keys - {UTC_KEY}:
+    for key in known_names() - canonical_keys - {UTC_KEY}:
         target = by_rules.get(_rules(key))
         if target:
             folded[key] = target

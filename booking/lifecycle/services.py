@@ -79,10 +79,11 @@ def create_draft(
         )
     names = party.clean_names(service, participants)
     with transaction.atomic():
-        lock_schedule(consultant)
+        offered = lock_schedule(consultant, offering=service)
         booking = new_booking(
             consultant=consultant,
             service=service,
+            offered=offered,
             start=start,
             status=S.DRAFT,
             source=source,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -49,12 +49,17 @@ def new_reference() -> str:
     return f"{settings.BOOKING_REFERENCE_PREFIX}-{code}"
 
 
-def new_booking(*, consultant, service, start, client_time_zone, **fields):
+def new_booking(
+    *, consultant, service, start, client_time_zone, offered=None, **fields
+):
+    """An unsaved booking, checked; `offered` if the caller has read it."""
     if not consultant.is_active:
         raise InvalidBookingData(f"{consultant} is not taking bookings at the moment.")
     if not service.is_active:
         raise InvalidBookingData(f"“{service}” is not offered at the moment.")
-    if not service.consultants.filter(pk=consultant.pk).exists():
+    if offered is None:
+        offered = service.consultants.filter(pk=consultant.pk).exists()
+    if not offered:
         raise InvalidBookingData(f"{consultant} does not offer “{service}”.")
     try:
         validate_time_zone(client_time_zone)
@@ -169,10 +174,20 @@ def client_cutoff() -> timedelta:
     return timedelta(hours=settings.BOOKING_CLIENT_CHANGE_CUTOFF_HOURS)
 
 
-def lock_schedule(consultant: Consultant) -> None:
-    """Serialise everything that takes one consultant's slots. PostgreSQL locks the
-    row; SQLite's IMMEDIATE transactions already serialise writers."""
-    Consultant.objects.select_for_update().filter(pk=consultant.pk).exists()
+def lock_schedule(consultant: Consultant, *, offering: Service | None = None):
+    """Serialise everything that takes one consultant's slots (PostgreSQL locks the
+    row; SQLite's IMMEDIATE transactions serialise writers). With `offering`, the
+    same statement says whether the consultant offers it (`new_booking`)."""
+    rows = Consultant.objects.select_for_update().filter(pk=consultant.pk)
+    if offering is None:
+        rows.exists()
+        return None
+    offers = Service.consultants.through.objects.filter(
+        consultant_id=OuterRef("pk"), service_id=offering.pk
+    )
+    return bool(
+        rows.annotate(offers=Exists(offers)).values_list("offers", flat=True).first()
+    )
 
 
 def locked(booking: Booking, *, lock_consultant: bool = False) -> Booking:

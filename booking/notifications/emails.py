@@ -16,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.text import slugify
 
 from booking.accounts.models import preferences_for
@@ -179,7 +180,10 @@ def email_context(booking: Booking, kind: str, *, token: str = "", **extra) -> d
         "in_person": booking.service.in_person,
         "address": session_address(booking),
         "pay_by": booking.payment_due_by,
-        "payment_instructions": practice.policy().payment_instructions_text,
+        # Read (one query) only by the emails that show it, once.
+        "payment_instructions": SimpleLazyObject(
+            lambda: practice.policy().payment_instructions_text
+        ),
         "pay_online": bool(settings.STRIPE_SECRET_KEY),
         "verify_url": links.verify_link(token) if kind == Kind.VERIFY_EMAIL else "",
         "manage_url": links.manage_link(token) if kind == Kind.MANAGE_LINK else "",

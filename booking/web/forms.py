@@ -1,19 +1,17 @@
 """Public booking forms. They check shape and length only; every booking rule is
 the service layer's."""
 
-import zoneinfo
-
 from django import forms
 
-from booking.core import dates
+from booking.core import dates, zones
 from booking.core.models import Booking
 from booking.intake import answers
 
-TIME_ZONES = sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+TIME_ZONES = sorted(zones.known_names() - {"Factory", "localtime"})
 
 
 def validate_zone(value: str) -> str:
-    if value not in zoneinfo.available_timezones():
+    if value not in zones.known_names():
         raise forms.ValidationError("Choose a time zone from the list.")
     return value
 

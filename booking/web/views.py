@@ -5,7 +5,6 @@ reviewing behind an emailed link. Verifying, the booking page and cancelling are
 without JavaScript. Every rule lives in `booking.lifecycle.services`; views
 translate its errors into pages."""
 
-import zoneinfo
 from datetime import datetime, timedelta
 from functools import wraps
 from urllib.parse import urlencode
@@ -20,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from booking.core import ratelimit, tokens
+from booking.core import ratelimit, tokens, zones
 from booking.core.errors import BookingError, SlotTaken, TokenError
 from booking.core.models import Booking, BookingToken, Consultant
 from booking.intake import answers as intake
@@ -321,7 +320,7 @@ def _client_zone(request, consultant) -> ZoneInfo:
 
 
 def _zone_or(name, fallback: str) -> ZoneInfo:
-    return ZoneInfo(name if name in zoneinfo.available_timezones() else fallback)
+    return ZoneInfo(name if name in zones.known_names() else fallback)
 
 
 def _nearest_slots(consultant, service, around: datetime, count: int = 6):

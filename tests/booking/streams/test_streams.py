@@ -149,6 +149,25 @@ def test_the_consultants_page_shows_their_latest_posts(client, site):
     assert sum(f"Post {n}" in page for n in range(4)) == 3
 
 
+def test_a_post_behind_a_view_restriction_is_not_on_the_consultants_page(
+    client, site, settings
+):
+    from wagtail.models import PageViewRestriction
+
+    settings.PAGE_CACHE_SECONDS = 0  # the page is read twice
+    add_post(site, "Open post")
+    hidden = add_post(site, "Members only")
+    PageViewRestriction.objects.create(
+        page=hidden, restriction_type=PageViewRestriction.LOGIN
+    )
+    page = client.get(site["author"].url).content.decode()
+    assert "Open post" in page and "Members only" not in page
+    PageViewRestriction.objects.create(
+        page=site["stream"], restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    assert "Open post" not in client.get(site["author"].url).content.decode()
+
+
 def _queries(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
