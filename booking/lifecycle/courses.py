@@ -9,9 +9,9 @@ from booking.core.errors import InvalidBookingData, NotPermitted
 from booking.core.models import Booking, Consultant, Service
 from booking.core.states import MOVABLE, BookingStatus
 from booking.courses.models import CourseMeeting
+from booking.lifecycle.slot_checks import ensure_slot_free
 from booking.lifecycle.steps import (
     aware_utc,
-    ensure_slot_free,
     lock_schedule,
     log_change,
     save,

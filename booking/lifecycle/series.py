@@ -27,10 +27,10 @@ from booking.core.errors import (
 from booking.core.models import Booking, BookingToken, Service
 from booking.core.states import OPEN, BookingSource, BookingStatus
 from booking.courses.models import CourseMeeting
+from booking.lifecycle.slot_checks import ensure_bookable
 from booking.lifecycle.steps import (
     aware_utc,
     check,
-    ensure_bookable,
     insert,
     lock_schedule,
     locked,

@@ -24,13 +24,12 @@ from booking.core.models import (
 )
 from booking.core.states import OPEN, BookingSource, BookingStatus
 from booking.lifecycle import paying, series
+from booking.lifecycle.slot_checks import ensure_bookable, ensure_slot_free
 from booking.lifecycle.steps import (
     allowed_override_reason,
     aware_utc,
     check,
     client_cutoff,
-    ensure_bookable,
-    ensure_slot_free,
     insert,
     lock_schedule,
     locked,

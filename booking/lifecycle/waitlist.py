@@ -9,7 +9,7 @@ lock, domain errors that change nothing).
   holding its slot, or moves it: `booking.waitlist.holds.seat_freed`), the first
   waiting clients are offered the free seats, one live offer per seat, held for
   WAITLIST_HOLD_HOURS. Live offers hold their seats against other bookings
-  (`booking.lifecycle.steps.ensure_slot_free`).
+  (`booking.lifecycle.slot_checks.ensure_slot_free`).
 - `accept`: the offered client books the seat through the normal booking
   services; `expire_offers` (a django-q2 schedule) moves a lapsed offer on."""
 

@@ -16,7 +16,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from booking.core.errors import InvalidBookingData, NotPermitted
 from booking.core.models import Booking, Consultant, Service
 from booking.core.states import ACTIVE, BookingSource, BookingStatus
-from booking.lifecycle import steps
+from booking.lifecycle import slot_checks, steps
 from booking.payments.models import Payment
 from booking.spreadsheets.resources import ImportMixin, RowObjectMixin, SafeExportMixin
 from booking.spreadsheets.widgets import (
@@ -79,7 +79,7 @@ def import_historical_booking(*, actor, row, source_name: str = "") -> Booking:
         steps.lock_schedule(consultant)
         steps.validate_fields(booking)
         if status in ACTIVE:
-            steps.ensure_slot_free(booking)
+            slot_checks.ensure_slot_free(booking)
         _insert_with_reference(booking, str(row.reference or "").strip())
         if paid:
             _record_payment(booking, actor, source_name)
