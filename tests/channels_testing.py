@@ -7,6 +7,8 @@ import os
 
 from channels.testing import WebsocketCommunicator
 
+from config import channel_layer
+
 __all__ = ["WebsocketCommunicator", "memory_layer", "redis_layer", "redis_url"]
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
@@ -27,12 +29,10 @@ def redis_url() -> tuple[str | None, str]:
 
 
 def redis_layer(url: str) -> dict:
-    """channels_redis's layer, its keys under a prefix of this process's own, so
-    that parallel test processes (and earlier runs) never share a group."""
-    return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [url], "prefix": f"haven-test-{os.getpid()}"},
-    }
+    """The settings' Redis layer (config/channel_layer.py), its keys under a
+    prefix of this process's own, so that parallel test processes (and earlier
+    runs) never share a group."""
+    return channel_layer.redis_layer(url, prefix=f"haven-test-{os.getpid()}")
 
 
 def memory_layer() -> dict:
