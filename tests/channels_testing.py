@@ -3,13 +3,20 @@ channel layers the socket tests run on, in one place for the messaging and
 live-update tests. Importing `channels.testing` needs daphne (its live-server
 case), which is a test requirement only: production serves with uvicorn."""
 
+import contextlib
 import os
 
 from channels.testing import WebsocketCommunicator
 
 from config import channel_layer
 
-__all__ = ["WebsocketCommunicator", "memory_layer", "redis_layer", "redis_url"]
+__all__ = [
+    "WebsocketCommunicator",
+    "hang_up",
+    "memory_layer",
+    "redis_layer",
+    "redis_url",
+]
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -37,3 +44,12 @@ def redis_layer(url: str) -> dict:
 
 def memory_layer() -> dict:
     return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+
+
+async def hang_up(communicator) -> None:
+    """The browser's side of a refused socket: it goes away. A consumer that
+    closed a socket still listens on the channel layer until the disconnect
+    arrives; on Redis that listening task is not ended by cancelling the
+    test's loop, so a refused socket left open hangs the test's teardown."""
+    with contextlib.suppress(Exception):
+        await communicator.disconnect()

@@ -16,7 +16,12 @@ from booking.lifecycle import services as lifecycle
 from booking.messaging import services
 from booking.messaging.models import Side
 from config.asgi import application
-from tests.channels_testing import WebsocketCommunicator, redis_layer, redis_url
+from tests.channels_testing import (
+    WebsocketCommunicator,
+    hang_up,
+    redis_layer,
+    redis_url,
+)
 from tests.factories import ConsultantFactory, ServiceFactory, make_draft, member
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
@@ -43,10 +48,12 @@ async def connect(path: str, client: Client | None = None):
     communicator = WebsocketCommunicator(application, path, headers=cookies_of(client))
     connected, _ = await communicator.connect()
     if not connected:  # refused before the handshake (no Origin, say)
+        await hang_up(communicator)
         return communicator, False, None
     if await communicator.receive_nothing(timeout=0.05):
         return communicator, True, None
     output = await communicator.receive_output()
+    await hang_up(communicator)
     return communicator, False, output.get("code")
 
 
