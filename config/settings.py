@@ -10,6 +10,8 @@ from corsheaders.defaults import default_headers
 from django.core.exceptions import ImproperlyConfigured
 from wagtail.admin.localization import WAGTAILADMIN_PROVIDED_LANGUAGES
 
+from config import channel_layer
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -708,13 +710,11 @@ STREAM_COMMENTS_MODERATED = env_bool("STREAM_COMMENTS_MODERATED", default=True)
 # set (by default REDIS_URL, which also moves jobs and the cache to Redis); one
 # process's memory otherwise (the embedded default). Setting CHANNEL_REDIS_URL
 # alone puts only the sockets on Redis, as CI's PostgreSQL pass does.
+# (config/channel_layer.py: its connections outwait Redis' blocking reads.)
 CHANNEL_REDIS_URL = env("CHANNEL_REDIS_URL") or REDIS_URL
 CHANNEL_LAYERS = {
     "default": (
-        {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [CHANNEL_REDIS_URL]},
-        }
+        channel_layer.redis_layer(CHANNEL_REDIS_URL)
         if CHANNEL_REDIS_URL
         else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )

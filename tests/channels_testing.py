@@ -3,11 +3,20 @@ channel layers the socket tests run on, in one place for the messaging and
 live-update tests. Importing `channels.testing` needs daphne (its live-server
 case), which is a test requirement only: production serves with uvicorn."""
 
+import contextlib
 import os
 
 from channels.testing import WebsocketCommunicator
 
-__all__ = ["WebsocketCommunicator", "memory_layer", "redis_layer", "redis_url"]
+from config import channel_layer
+
+__all__ = [
+    "WebsocketCommunicator",
+    "hang_up",
+    "memory_layer",
+    "redis_layer",
+    "redis_url",
+]
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -27,13 +36,20 @@ def redis_url() -> tuple[str | None, str]:
 
 
 def redis_layer(url: str) -> dict:
-    """channels_redis's layer, its keys under a prefix of this process's own, so
-    that parallel test processes (and earlier runs) never share a group."""
-    return {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [url], "prefix": f"haven-test-{os.getpid()}"},
-    }
+    """The settings' Redis layer (config/channel_layer.py), its keys under a
+    prefix of this process's own, so that parallel test processes (and earlier
+    runs) never share a group."""
+    return channel_layer.redis_layer(url, prefix=f"haven-test-{os.getpid()}")
 
 
 def memory_layer() -> dict:
     return {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+
+
+async def hang_up(communicator) -> None:
+    """The browser's side of a refused socket: it goes away. A consumer that
+    closed a socket still listens on the channel layer until the disconnect
+    arrives; on Redis that listening task is not ended by cancelling the
+    test's loop, so a refused socket left open hangs the test's teardown."""
+    with contextlib.suppress(Exception):
+        await communicator.disconnect()

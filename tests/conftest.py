@@ -46,7 +46,8 @@ def channel_layer_of_this_process():
     if layer["BACKEND"] == "channels_redis.core.RedisChannelLayer":
         from tests.channels_testing import redis_layer
 
-        settings.CHANNEL_LAYERS = {"default": redis_layer(layer["CONFIG"]["hosts"][0])}
+        url = layer["CONFIG"]["hosts"][0]["address"]
+        settings.CHANNEL_LAYERS = {"default": redis_layer(url)}
 
 
 @pytest.fixture(autouse=True)

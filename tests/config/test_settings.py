@@ -118,10 +118,11 @@ def test_channel_redis_url_moves_only_the_sockets_to_redis():
     assert memory == {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     sockets, queue, cache = layer(CHANNEL_REDIS_URL=url, REDIS_URL="")
     assert sockets["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert sockets["CONFIG"]["hosts"] == [url]
+    assert sockets["CONFIG"]["hosts"][0]["address"] == url
     assert queue is None and "locmem" in cache  # jobs and cache stay put
     both, queue, _ = layer(CHANNEL_REDIS_URL="", REDIS_URL="redis://127.0.0.1:6379/0")
-    assert both["CONFIG"]["hosts"] == ["redis://127.0.0.1:6379/0"] and queue
+    assert both["CONFIG"]["hosts"][0]["address"] == "redis://127.0.0.1:6379/0"
+    assert queue
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from booking.messaging.models import Side
 from booking.web import socket_auth
 from config.asgi import application
 from tests.booking.messaging.test_sockets import NOTHING, second_booking, staff
-from tests.channels_testing import WebsocketCommunicator
+from tests.channels_testing import WebsocketCommunicator, hang_up
 from tests.factories import member
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
@@ -48,6 +48,7 @@ async def open_with(path: str, token: str | None, headers=(FRONTEND,)):
     if await communicator.receive_nothing(timeout=0.05):
         return communicator, subprotocol, None
     output = await communicator.receive_output()
+    await hang_up(communicator)
     return communicator, subprotocol, (output.get("code"), output.get("reason"))
 
 
@@ -197,4 +198,5 @@ async def test_a_session_socket_from_another_origin_is_still_refused(booking):
         headers=[(b"cookie", jar.encode()), FRONTEND],
     )
     connected, _ = await communicator.connect()
+    await hang_up(communicator)
     assert not connected

@@ -6,6 +6,7 @@ import os
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.layers import channel_layers
 from django.conf import settings
 from django.test import Client
 
@@ -15,7 +16,12 @@ from booking.lifecycle import services as lifecycle
 from booking.messaging import services
 from booking.messaging.models import Side
 from config.asgi import application
-from tests.channels_testing import WebsocketCommunicator
+from tests.channels_testing import (
+    WebsocketCommunicator,
+    hang_up,
+    redis_layer,
+    redis_url,
+)
 from tests.factories import ConsultantFactory, ServiceFactory, make_draft, member
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.anyio]
@@ -42,10 +48,12 @@ async def connect(path: str, client: Client | None = None):
     communicator = WebsocketCommunicator(application, path, headers=cookies_of(client))
     connected, _ = await communicator.connect()
     if not connected:  # refused before the handshake (no Origin, say)
+        await hang_up(communicator)
         return communicator, False, None
     if await communicator.receive_nothing(timeout=0.05):
         return communicator, True, None
     output = await communicator.receive_output()
+    await hang_up(communicator)
     return communicator, False, output.get("code")
 
 
@@ -175,3 +183,24 @@ def test_the_embedded_default_is_the_in_memory_layer():
     if not (os.environ.get("CHANNEL_REDIS_URL") or os.environ.get("REDIS_URL")):
         backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
         assert backend == "channels.layers.InMemoryChannelLayer"
+
+
+@pytest.mark.slow
+async def test_a_quiet_socket_on_redis_still_hears_the_next_event(booking, settings):
+    """Longer than Redis' blocking read (5 seconds) without an event, a socket
+    still hears the next one: redis-py's default 5-second socket timeout used
+    to drop it (config/channel_layer.py)."""
+    url, why_not = redis_url()
+    if url is None:
+        pytest.skip(why_not)
+    settings.CHANNEL_LAYERS = {"default": redis_layer(url)}
+    channel_layers.backends.clear()
+    socket, ok, _ = await connect("/ws/booking-updates/", await consultant_of(booking))
+    assert ok
+    assert await socket.receive_nothing(timeout=6.5, interval=0.5)
+    desk = await sync_to_async(member)("Booking admins", username="desk")
+    await sync_to_async(lifecycle.approve)(booking=booking, actor=desk)
+    event = await socket.receive_json_from(timeout=3)
+    assert event["reference"] == booking.reference
+    await socket.disconnect()
+    channel_layers.backends.clear()
