@@ -103,6 +103,7 @@ BOOKING_ADMINS_SEE = {
     "booking_calendar_move": "moving a booking from the calendar (its free times)",
     "booking_calendar_undo": "undoing a move in the calendar",
     "booking_client_account": "a client's account, opened from one of their bookings",
+    "booking_attendance": "marking who came, from the booking's page",
     "api:staff_transition": "the staff API answers an action with the booking",
     "outbox:index": "Email & jobs",
     "outbox:index_results": "Email & jobs",
@@ -270,6 +271,8 @@ def _variants(name: str | None, args: tuple[str, ...]):
 FIXED_ARGUMENTS = {
     # One report's table as CSV: each role gets what the Reports page gives it.
     "booking_report_download": {"slug": "revenue", "fmt": "csv"},
+    # One products spreadsheet: the credit ledger names clients.
+    "booking_product_export": {"what": "credit-ledger"},
     "wagtailsettings:edit": {"app_name": "cms", "model_name": "practicesettings"},
     "wagtailsettings:preview_on_edit": {
         "app_name": "cms",
