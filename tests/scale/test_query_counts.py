@@ -22,8 +22,9 @@ pytestmark = pytest.mark.django_db
 # test's BEGIN and COMMIT, not create_draft's work, and is not counted.
 # Issue 26 asks for 8; 13 remain (README "Benchmarks"): the lock, which also
 # answers whether the consultant offers the service, the practice settings for
-# the consent's policy version, the slot engine's 2, the waitlist's live offers overlapping the time (an
-# offered time is held for its client, issue 23), the booking's insert in a
+# the consent's policy version, the slot engine's 2, the waitlist's live offers
+# overlapping the time (an offered time is held for its client, issue 23), the
+# booking's insert in a
 # savepoint (a colliding reference is drawn again), Wagtail's log entry (whose
 # save checks its content type), the token, the client account's clock and zone
 # for the email (issue 21), the email. (The email reads the practice's payment
