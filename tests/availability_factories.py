@@ -65,7 +65,13 @@ def _booking(consultant, service, start, status) -> Booking:
         status=status,
         start=start,
         end=start + service.duration,
-        slot_key=f"own:history{number}",
+        # Seats of one group session share its key, as the booking services
+        # give them (PostgreSQL's no-overlap constraint allows only those).
+        slot_key=(
+            f"group:{service.pk}:{start.isoformat()}"
+            if service.is_group
+            else f"own:history{number}"
+        ),
         client_name="History Client",
         client_email=f"history{number}@example.test",
         client_time_zone=consultant.time_zone,

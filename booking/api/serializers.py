@@ -125,13 +125,21 @@ class MessageSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ParticipantSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    attendance = serializers.ChoiceField(
+def attendance_field():
+    """Present, absent or "" (not marked yet). Declared, not derived from the
+    model: a read-only choice field derived from it would leave "" out of the
+    schema's enum."""
+    return serializers.ChoiceField(
         choices=Attendance.choices,
         allow_blank=True,
+        read_only=True,
         help_text="Marked after the meeting began; empty until then.",
     )
+
+
+class ParticipantSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    attendance = attendance_field()
 
 
 class RefundSerializer(serializers.ModelSerializer):
@@ -159,6 +167,7 @@ class ManagedBookingSerializer(serializers.ModelSerializer):
     can_review = serializers.BooleanField()
 
     participants = ParticipantSerializer(many=True, read_only=True)
+    attendance = attendance_field()
 
     class Meta:
         model = Booking
@@ -272,6 +281,7 @@ class StaffBookingSerializer(serializers.ModelSerializer):
     actions = serializers.SerializerMethodField()
 
     participants = ParticipantSerializer(many=True, read_only=True)
+    attendance = attendance_field()
 
     class Meta:
         model = Booking
