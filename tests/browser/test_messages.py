@@ -20,7 +20,7 @@ from django.utils import timezone
 from booking.core import tokens
 from booking.core.models import BookingToken
 from booking.lifecycle import services
-from booking.messaging.models import Message
+from booking.messaging.models import Conversation, Message
 from tests.browser.conftest import SCREENS, axe_violations
 from tests.factories import ConsultantFactory, ServiceFactory, make_draft, member
 
@@ -137,7 +137,11 @@ def test_client_and_consultant_talk_live_and_an_approval_reaches_the_client(
     sign_in(maya, url, "maya")
     maya.get_by_role("link", name="Messages").first.click()
     maya.get_by_role("heading", name="Messages").first.wait_for()
-    conversation_url = f"{url}/admin/messages/1/"
+    # Ada's visit opened the conversation; its id is not 1 after earlier tests.
+    conversation = Conversation.objects.get(
+        client_email="ada@example.com", consultant=booking.consultant
+    )
+    conversation_url = f"{url}/admin/messages/{conversation.pk}/"
     maya.goto(conversation_url)
     live(maya)
 
